@@ -1,0 +1,26 @@
+"""The client's settings: packaged defaults < config file < environment < command line.
+
+Owns :class:`Settings`, the frozen record every other module reads its options from. Standard
+library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4444
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run of the client is configured by."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    wait: bool = False
+    count: Optional[int] = None
+    commands: tuple[str, ...] = ()
+    connect_timeout: float = 5.0
+    prompt_regex: tuple[str, ...] = ()

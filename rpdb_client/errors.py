@@ -1,0 +1,62 @@
+"""Error types and exit statuses of rpdb-connect.
+
+Owns the vocabulary of expected failures: every error a user can meet is one of these,
+carrying a message written for that user (and a hint where one helps). Standard library only.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    """The process exit status, documented in ``--help`` and the README."""
+
+    OK = 0
+    """Every session ended by ``c``, ``q`` or a safe detach."""
+    LOST = 1
+    """A connection was lost, or the peer is not a line-based pdb."""
+    USAGE = 2
+    """Bad command line or configuration."""
+    CANNOT_CONNECT = 3
+    """Nothing accepted the connection."""
+    INTERRUPTED = 130
+    """Interrupted by Ctrl-C or a signal before the work was done."""
+
+
+class ClientError(Exception):
+    """An expected failure: shown to the user as one message, never as a traceback."""
+
+    status: ExitStatus = ExitStatus.LOST
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class ConnectError(ClientError):
+    """The connection could not be made (refused, unreachable, bad host name)."""
+
+    status = ExitStatus.CANNOT_CONNECT
+
+
+class ConnectionRefused(ConnectError):
+    """Nothing listens on the port yet: with ``--wait`` this means "try again"."""
+
+
+class ConnectionLost(ClientError):
+    """The connection broke while in use (reset, or an error reading or writing)."""
+
+
+class NotAPdb(ClientError):
+    """The peer does not speak pdb's line protocol (pudb, madbg, a silent server)."""
+
+
+class UsageError(ClientError):
+    """Bad options or configuration."""
+
+    status = ExitStatus.USAGE

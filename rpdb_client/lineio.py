@@ -1,0 +1,137 @@
+"""Line mode: commands from standard input and ``-c``, the debugger's output to stdout.
+
+Owns the non-interactive front end (used when stdin is not a terminal): each line read from
+stdin is sent at the next prompt of whichever session is current, in order, after that
+session's ``-c`` commands; the end of stdin means "no more typed commands", so every session
+then detaches safely once its queue is empty. The debugger's output goes to stdout as received
+(each sent line echoed after its prompt, so the output reads like the terminal would), the
+client's own messages to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from typing import BinaryIO, Optional, TextIO
+
+from rpdb_client.config import Settings
+from rpdb_client.messages import describe_end
+from rpdb_client.protocol import Prompt
+from rpdb_client.session import Session, SessionEnd, State
+from rpdb_client.transport import UnsendableLine
+
+
+class LineFrontEnd:
+    """The front end for piped input and scripted runs."""
+
+    def __init__(self, settings: Settings, stdout: TextIO, stderr: TextIO) -> None:
+        self._settings = settings
+        self._stdout = stdout
+        self._stderr = stderr
+        self._lines: deque[str] = deque()
+        self._stdin_done = False
+        self._session: Optional[Session] = None
+        self._shown_prompt: Optional[Prompt] = None
+        self._line_number = 0
+
+    # -- standard input ----------------------------------------------------------------------
+
+    def read_stdin(self, stdin: BinaryIO) -> None:
+        """Read stdin in a thread (it may be a file, a pipe or a terminal) into this loop."""
+        loop = asyncio.get_running_loop()
+
+        def reader() -> None:
+            for raw in iter(stdin.readline, b""):
+                loop.call_soon_threadsafe(self._on_stdin_line, raw)
+            loop.call_soon_threadsafe(self._on_stdin_end)
+
+        threading.Thread(target=reader, name="stdin", daemon=True).start()
+
+    def _on_stdin_line(self, raw: bytes) -> None:
+        self._line_number += 1
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            self.on_notice(f"line {self._line_number} of standard input is not UTF-8; not sent")
+            return
+        if not line.strip():
+            return  # an empty line would repeat pdb's last command: only when typed on purpose
+        self._lines.append(line)
+        self._hand_over()
+
+    def _on_stdin_end(self) -> None:
+        self._stdin_done = True
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        session = self._session
+        if session is None or session.state in (State.DETACHING, State.ENDED):
+            return
+        while self._lines:
+            line = self._lines.popleft()
+            try:
+                session.send(line)
+            except UnsendableLine as error:
+                self.on_notice(f"{error}: {line!r}")
+        if self._stdin_done:
+            session.finish()
+
+    # -- the runner's callbacks --------------------------------------------------------------
+
+    def on_waiting(self, target: str, sessions_done: int) -> None:
+        again = " again" if sessions_done else ""
+        self.on_notice(f"waiting{again} for a debugger on {target} (Ctrl-C to stop)")
+
+    def on_session_start(self, session: Session, number: int) -> None:
+        self._session = session
+        host, port = session.connection.peer
+        label = f" (session {number})" if self._settings.wait else ""
+        self.on_notice(f"connected to {host}:{port}{label}")
+        for command in self._settings.commands:
+            session.send(command)
+        self._hand_over()
+
+    def on_session_end(self, session: Session, end: SessionEnd) -> None:
+        self._session = None
+        self._flush()
+        leftover = session.unsent()
+        if leftover:
+            if self._settings.wait:
+                self._lines.extendleft(reversed(leftover))
+            else:
+                self.on_notice(f"{len(leftover)} line(s) were not sent: the session ended first")
+        self.on_notice(describe_end(end))
+
+    def on_notice(self, text: str) -> None:
+        self._flush()
+        self._stderr.write(f"rpdb-connect: {text}\n")
+        self._stderr.flush()
+
+    # -- the session's callbacks -------------------------------------------------------------
+
+    def on_output(self, text: str) -> None:
+        self._stdout.write(text)
+
+    def on_prompt(self, prompt: Prompt) -> None:
+        self._show_prompt(prompt)
+        self._flush()
+
+    def on_sent(self, line: str, prompt: Prompt) -> None:
+        self._show_prompt(prompt)
+        self._stdout.write(line + "\n")
+        self._flush()
+
+    def on_state(self, state: State) -> None:
+        pass
+
+    def _show_prompt(self, prompt: Prompt) -> None:
+        if self._shown_prompt is not prompt:
+            self._shown_prompt = prompt
+            self._stdout.write(prompt.text)
+
+    def _flush(self) -> None:
+        # stdout's reader may have gone away; the session must still end safely.
+        with contextlib.suppress(BrokenPipeError):
+            self._stdout.flush()

@@ -1,0 +1,184 @@
+"""The client's run: connect or wait, run sessions one after another, stop politely.
+
+Owns everything between the command line and one session: connecting once or waiting for a
+listener (``--wait``, PROTOCOL.md section 5), counting sessions (``--count``), following a
+remote-pdb program to its next ``set_trace()`` while the old connection stays open after ``c``,
+turning SIGINT/SIGTERM/SIGHUP into a safe detach, and mapping the outcomes to an exit status.
+What a person sees is the front end's business (:class:`FrontEnd`); this module never prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Optional, Protocol
+
+from rpdb_client.config import Settings
+from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
+from rpdb_client.session import Ending, Session, SessionEnd, SessionListener, State
+from rpdb_client.transport import Connection
+
+FIRST_RETRY = 0.0005
+"""The first pause between connection attempts: the next ``set_trace()`` of a loop is
+listening 0.25-0.8 ms after ``c``."""
+LONGEST_RETRY = 0.05
+"""Attempts slow down to this pause, so an idle wait costs no noticeable CPU."""
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class FrontEnd(SessionListener, Protocol):
+    """What the runner tells the part of the client a person sees."""
+
+    def on_waiting(self, target: str, sessions_done: int) -> None: ...
+
+    def on_session_start(self, session: Session, number: int) -> None: ...
+
+    def on_session_end(self, session: Session, end: SessionEnd) -> None: ...
+
+    def on_notice(self, text: str) -> None: ...
+
+
+class Runner:
+    """Runs the sessions that ``settings`` ask for, telling ``front_end`` what happens."""
+
+    def __init__(self, settings: Settings, front_end: FrontEnd) -> None:
+        self.settings = settings
+        self.front_end = front_end
+        self.session: Optional[Session] = None
+        self.sessions_done = 0
+        self.interrupted = False
+        self._worst = ExitStatus.OK
+        self._stop = asyncio.Event()
+
+    @property
+    def target(self) -> str:
+        host = self.settings.host
+        return f"[{host}]:{self.settings.port}" if ":" in host else f"{host}:{self.settings.port}"
+
+    async def run(self) -> ExitStatus:
+        """Run until done; returns the exit status."""
+        loop = asyncio.get_running_loop()
+        for signum in _SIGNALS:
+            loop.add_signal_handler(signum, self.interrupt)
+        try:
+            return await self._run()
+        finally:
+            for signum in _SIGNALS:
+                loop.remove_signal_handler(signum)
+
+    def interrupt(self) -> None:
+        """Ctrl-C or a signal: leave the current session safely, then stop.
+
+        A second one while a detach still waits for a prompt closes at once: the user insists.
+        """
+        if self.interrupted and self.session is not None and self.session.detaching:
+            self.front_end.on_notice("closing now, without waiting for the debugger's prompt")
+            self.session.abandon()
+        self.interrupted = True
+        self._stop.set()
+        if self.session is not None:
+            self.session.detach()
+
+    def stop_after_session(self) -> None:
+        """End the run once the current session is over (the front end has nothing more)."""
+        self._stop.set()
+
+    async def _run(self) -> ExitStatus:
+        connection: Optional[Connection] = None
+        while not self._stop.is_set():
+            if connection is None:
+                connection = await self._connect()
+                if connection is None:
+                    break
+            end, connection = await self._run_session(connection)
+            if end.ending is Ending.LOST and end.received_nothing and self.settings.wait:
+                continue  # a listener being closed accepted and reset us: "not yet"
+            self.sessions_done += 1
+            self._worst = max(self._worst, end.ending.status)
+            if not self.settings.wait or self.sessions_done == self.settings.count:
+                break
+        if self.interrupted:
+            return ExitStatus.INTERRUPTED
+        return self._worst
+
+    async def _connect(self) -> Optional[Connection]:
+        if not self.settings.wait:
+            return await Connection.open(
+                self.settings.host, self.settings.port, self.settings.connect_timeout
+            )
+        self.front_end.on_waiting(self.target, self.sessions_done)
+        waiter = asyncio.ensure_future(self._wait_for_listener())
+        stopper = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if waiter.done():
+            return waiter.result()
+        waiter.cancel()
+        return None
+
+    async def _wait_for_listener(self) -> Connection:
+        """Try to connect until a debugger listens; refusals and early resets mean "not yet"."""
+        pause = FIRST_RETRY
+        while True:
+            try:
+                return await Connection.open(
+                    self.settings.host, self.settings.port, self.settings.connect_timeout
+                )
+            except ConnectionRefused:
+                pass
+            except ConnectError as error:
+                # Unreachable or unresolvable: keep waiting, but not at full speed.
+                self.front_end.on_notice(f"{error.message}; still waiting")
+                pause = LONGEST_RETRY * 20
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_RETRY) if pause < LONGEST_RETRY else pause
+
+    async def _run_session(self, connection: Connection) -> tuple[SessionEnd, Optional[Connection]]:
+        session = Session(
+            connection,
+            self.front_end,
+            extra_prompts=self.settings.prompt_regex,
+            first_byte_timeout=self.settings.connect_timeout,
+        )
+        self.session = session
+        self.front_end.on_session_start(session, self.sessions_done + 1)
+        if self.interrupted:
+            session.detach()
+        running = asyncio.ensure_future(session.run())
+        follower: Optional[asyncio.Future[Optional[Connection]]] = None
+        if self.settings.wait:
+            follower = asyncio.ensure_future(self._follow_remote_pdb(session))
+            await asyncio.wait({running, follower}, return_when=asyncio.FIRST_COMPLETED)
+        next_connection = None
+        if follower is not None and follower.done() and not follower.cancelled():
+            next_connection = follower.result()
+            if next_connection is not None:
+                session.detach()  # the old connection is running after `c`: just close it
+        end = await running
+        if follower is not None and not follower.done():
+            follower.cancel()
+        self.session = None
+        self.front_end.on_session_end(session, end)
+        return end, next_connection
+
+    async def _follow_remote_pdb(self, session: Session) -> Optional[Connection]:
+        """remote-pdb keeps the connection after ``c``; its next ``set_trace()`` listens anew.
+
+        remote-pdb closes its listener once it has accepted, so a connection that succeeds
+        while the old one is running can only be the next breakpoint.
+        """
+        pause = FIRST_RETRY
+        while session.state is not State.ENDED:
+            if session.state is State.RUNNING and session.is_remote_pdb:
+                try:
+                    return await Connection.open(
+                        self.settings.host, self.settings.port, self.settings.connect_timeout
+                    )
+                except ConnectError:
+                    pass
+                pause = min(pause * 2, LONGEST_RETRY)
+            else:
+                pause = LONGEST_RETRY
+            await asyncio.sleep(pause)
+        return None

@@ -1,0 +1,405 @@
+"""One debugging session: one line per prompt, knowing how it ended, leaving safely.
+
+Owns the session state machine (PROTOCOL.md sections 3 and 4). Lines to send wait in a queue and
+go out one per prompt, because rpdb drops input that arrives before it asks for it. End of the
+session: EOF after ``c`` or ``q`` is a normal end, ``c`` without EOF (remote-pdb) is *running*, EOF
+at any other moment is *lost*. ``detach()`` and ``finish()`` leave without harming the program: at
+the next prompt clear the breakpoints this session saw being set, send ``c``, read until EOF (a
+second at most), then close without an RST.
+
+The front ends (the line mode of :mod:`rpdb_client.lineio` and the REPL) see the session through
+the :class:`SessionListener` callbacks; this module never prints. Standard library only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Optional, Protocol
+
+from rpdb_client.errors import ConnectionLost, ExitStatus
+from rpdb_client.protocol import (
+    Eof,
+    Event,
+    Output,
+    Parser,
+    Prompt,
+    PromptKind,
+    identify_foreign_peer,
+)
+from rpdb_client.transport import Connection, check_line
+
+CONTINUE_WORDS = frozenset({"c", "cont", "continue"})
+QUIT_WORDS = frozenset({"q", "quit", "exit"})
+DRAIN_SECONDS = 1.0
+"""How long a detach waits for EOF after its ``c`` before closing anyway."""
+QUIET_FLUSH_SECONDS = 0.3
+"""Silence after which a held partial line (possible custom prompt) is shown."""
+
+_BREAKPOINT_SET = re.compile(r"^Breakpoint (\d+) at ", re.M)
+_BREAKPOINT_GONE = re.compile(r"^Deleted breakpoint (\d+)", re.M)
+_LOCATION = re.compile(r"^> (.+)$", re.M)
+
+
+class State(enum.Enum):
+    """Where the session is; shown in the toolbar."""
+
+    STARTING = "starting"
+    AT_PROMPT = "at prompt"
+    BUSY = "busy"
+    RUNNING = "running"
+    DETACHING = "detaching"
+    ENDED = "ended"
+
+
+class Ending(enum.Enum):
+    """How a session ended."""
+
+    CONTINUED = "continued"
+    QUIT = "quit"
+    DETACHED = "detached"
+    LOST = "lost"
+    NOT_PDB = "not a pdb"
+
+    @property
+    def status(self) -> ExitStatus:
+        return ExitStatus.LOST if self in (Ending.LOST, Ending.NOT_PDB) else ExitStatus.OK
+
+
+@dataclass(frozen=True)
+class SessionEnd:
+    """The outcome of a session. ``received_nothing``: the peer closed before its first byte."""
+
+    ending: Ending
+    detail: str = ""
+    received_nothing: bool = False
+    was_at_prompt: bool = False
+
+
+class SessionListener(Protocol):
+    """What a front end learns from the session, in order."""
+
+    def on_output(self, text: str) -> None: ...
+
+    def on_prompt(self, prompt: Prompt) -> None:
+        """The server waits and nothing is queued: the front end may ask the user."""
+
+    def on_sent(self, line: str, prompt: Prompt) -> None:
+        """A line was sent at ``prompt`` (a queued one, or one of the detach)."""
+
+    def on_state(self, state: State) -> None: ...
+
+
+def command_word(line: str) -> str:
+    """The pdb command a line starts with (``p`` for ``p x``, ``!`` for ``!x = 1``)."""
+    stripped = line.strip()
+    if stripped.startswith("!"):
+        return "!"
+    return stripped.split(None, 1)[0].split(";;", 1)[0] if stripped else ""
+
+
+class Session:
+    """Drives one connection from its first byte to its end."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        listener: SessionListener,
+        *,
+        extra_prompts: tuple[str, ...] = (),
+        first_byte_timeout: float = 5.0,
+        encoding: str = "utf-8",
+    ) -> None:
+        self.connection = connection
+        self.parser = Parser(extra_prompts)
+        self._listener = listener
+        self._first_byte_timeout = first_byte_timeout
+        self._encoding = encoding
+        self._queue: deque[str] = deque()
+        self._finish_when_idle = False
+        self._drain_deadline: Optional[float] = None
+        self._close_requested = False
+        self._run_task: Optional[asyncio.Task[Any]] = None
+        self._wake_requested = False
+        self._last_word = ""
+        self._received_any = False
+        self._output_tail = ""
+        self.state = State.STARTING
+        self.prompt: Optional[Prompt] = None
+        self.breakpoints: set[int] = set()
+        self.location: Optional[str] = None
+        self.connected_at = time.monotonic()
+        self.stopped_at: Optional[float] = None
+        """When the current stop began (the first prompt after the program moved)."""
+
+    # -- what the front end asks -------------------------------------------------------------
+
+    @property
+    def is_remote_pdb(self) -> bool:
+        """remote-pdb ends lines with CRLF and keeps the connection after ``c``."""
+        return self.parser.saw_crlf
+
+    @property
+    def detaching(self) -> bool:
+        return self.state is State.DETACHING
+
+    @property
+    def pending(self) -> int:
+        """Lines waiting for a prompt."""
+        return len(self._queue)
+
+    def send(self, line: str) -> None:
+        """Queue a line; it goes out at the next prompt (at once if the server waits now)."""
+        check_line(line)
+        if self.state in (State.ENDED, State.DETACHING):
+            return
+        self._queue.append(line)
+        if self.state is State.AT_PROMPT and self.prompt is not None:
+            self._answer(self.prompt)
+
+    def unsent(self) -> list[str]:
+        """Take back the lines still queued (the session ended before their prompt came)."""
+        lines = list(self._queue)
+        self._queue.clear()
+        return lines
+
+    def finish(self) -> None:
+        """No more lines will come: detach safely once the queue is empty."""
+        self._finish_when_idle = True
+        if self.state is State.AT_PROMPT and self.prompt is not None and not self._queue:
+            self._answer(self.prompt)
+        elif self.state is State.RUNNING and not self.breakpoints:
+            self._close_requested = True
+        self._wake()
+
+    def detach(self) -> None:
+        """Leave now, safely: drop queued lines, ``c`` at the next prompt, drain, close."""
+        self._queue.clear()
+        self._finish_when_idle = True
+        if self.state is State.AT_PROMPT and self.prompt is not None:
+            self._answer(self.prompt)
+        elif self.state is State.RUNNING:
+            # After the user's own `c` nothing can be sent until a prompt; with breakpoints left
+            # the program may stop again with nobody reading (PROTOCOL.md section 4).
+            self._close_requested = True
+        self._wake()
+
+    def abandon(self) -> None:
+        """Close at once without waiting for a prompt (the user pressed Ctrl-C twice)."""
+        self._close_requested = True
+        self._wake()
+
+    def _wake(self) -> None:
+        """Interrupt a read in flight so that a new deadline or a close takes effect now."""
+        if self._run_task is not None and not self._run_task.done():
+            self._wake_requested = True
+            self._run_task.cancel()
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> SessionEnd:
+        """Read until the session ends; the connection is closed on return."""
+        self._run_task = asyncio.current_task()
+        try:
+            return await self._loop()
+        except ConnectionLost as error:
+            return self._end(Ending.LOST, error.message)
+        finally:
+            self._set_state(State.ENDED)
+            self.connection.close()
+
+    async def _loop(self) -> SessionEnd:
+        while True:
+            if self._close_requested:
+                return self._end_without_eof()
+            try:
+                data = await self.connection.read(self._read_timeout())
+            except asyncio.CancelledError:
+                if not self._wake_requested:
+                    raise
+                self._wake_requested = False
+                _uncancel()
+                continue
+            if data is None:
+                end = self._on_quiet()
+                if end is not None:
+                    return end
+                continue
+            if not data:
+                self._handle(self.parser.end())
+                return self._end_at_eof()
+            if not self._received_any:
+                self._received_any = True
+                foreign = identify_foreign_peer(data)
+                if foreign is not None:
+                    return self._end(Ending.NOT_PDB, _foreign_detail(foreign))
+            self._handle(self.parser.feed(data))
+
+    def _read_timeout(self) -> Optional[float]:
+        if not self._received_any:
+            return max(0.0, self.connected_at + self._first_byte_timeout - time.monotonic())
+        if self._drain_deadline is not None:
+            return max(0.0, self._drain_deadline - time.monotonic())
+        if self.parser.has_held_text:
+            return QUIET_FLUSH_SECONDS
+        return None
+
+    def _on_quiet(self) -> Optional[SessionEnd]:
+        if not self._received_any:
+            return self._end(Ending.NOT_PDB, _SILENT_PEER.format(self._first_byte_timeout))
+        if self._drain_deadline is not None and time.monotonic() >= self._drain_deadline:
+            return self._end(Ending.DETACHED)
+        self._handle(self.parser.flush_partial())
+        return None
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _handle(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, Output):
+                self._track(event.text)
+                self._listener.on_output(event.text)
+            elif isinstance(event, Prompt):
+                self._on_prompt(event)
+            elif isinstance(event, Eof):
+                pass
+
+    def _track(self, text: str) -> None:
+        """Follow breakpoints and the location in the output (lines may come in pieces)."""
+        scanned = self._output_tail + text
+        cut = scanned.rfind("\n") + 1
+        complete, self._output_tail = scanned[:cut], scanned[cut:][-200:]
+        if not complete:
+            return
+        for match in _BREAKPOINT_SET.finditer(complete):
+            self.breakpoints.add(int(match.group(1)))
+        for match in _BREAKPOINT_GONE.finditer(complete):
+            self.breakpoints.discard(int(match.group(1)))
+        locations = _LOCATION.findall(complete[-4096:])
+        if locations:
+            self.location = locations[-1]
+
+    def _on_prompt(self, prompt: Prompt) -> None:
+        self._output_tail = ""
+        self.prompt = prompt
+        if self.state is not State.AT_PROMPT and self.state is not State.DETACHING:
+            self.stopped_at = self.stopped_at or time.monotonic()
+        if self._queue or self._finish_when_idle:
+            self._answer(prompt)
+            return
+        self._set_state(State.AT_PROMPT)
+        self._listener.on_prompt(prompt)
+
+    def _answer(self, prompt: Prompt) -> None:
+        """Send the one line this prompt gets: the next queued one, or the detach's."""
+        if self._queue:
+            self._set_state(State.BUSY)
+            self._send(self._queue.popleft(), prompt)
+            return
+        self._set_state(State.DETACHING)
+        line = self._detach_line(prompt)
+        if line is None:
+            self._close_requested = True
+        else:
+            self._send(line, prompt)
+
+    def _detach_line(self, prompt: Prompt) -> Optional[str]:
+        if prompt.kind is PromptKind.COMMANDS:
+            return "end"
+        if prompt.kind is PromptKind.QUESTION:
+            return "n"
+        if prompt.kind.is_python:
+            return None  # no safe way out of interact (PROTOCOL.md section 4): close
+        if self.breakpoints:
+            return "cl " + " ".join(str(number) for number in sorted(self.breakpoints))
+        self._drain_deadline = time.monotonic() + DRAIN_SECONDS
+        return "c"
+
+    def _send(self, line: str, prompt: Prompt) -> None:
+        # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
+        # `commands` list or at `>>> ` does not resume the program.
+        self._last_word = command_word(line) if prompt.kind.is_debugger else ""
+        if self._last_word == "interact":
+            self.parser.expect_interact = True
+        elif self._last_word in ("cl", "clear") and not line.split()[1:]:
+            self.parser.expect_question = True
+        if self._last_word in CONTINUE_WORDS:
+            self.stopped_at = None
+            if self.state is State.BUSY:
+                self._set_state(State.RUNNING)
+        try:
+            self.connection.send_line(line, self._encoding)
+        except ConnectionLost:
+            return  # the read loop meets the same broken connection and reports it
+        self._listener.on_sent(line, prompt)
+
+    def _set_state(self, state: State) -> None:
+        if state is not self.state:
+            self.state = state
+            self._listener.on_state(state)
+
+    # -- endings -----------------------------------------------------------------------------
+
+    def _end_at_eof(self) -> SessionEnd:
+        if not self._received_any:
+            return self._end(
+                Ending.LOST, "the debugger closed the connection before saying anything"
+            )
+        if self.state is State.DETACHING:
+            return self._end(Ending.DETACHED)
+        if self.state in (State.BUSY, State.RUNNING):
+            if self._last_word in CONTINUE_WORDS:
+                return self._end(Ending.CONTINUED)
+            if self._last_word in QUIT_WORDS:
+                return self._end(Ending.QUIT)
+        where = "at a prompt" if self.state is State.AT_PROMPT else "while a command ran"
+        return self._end(Ending.LOST, f"the debugger closed the connection {where}")
+
+    def _end_without_eof(self) -> SessionEnd:
+        if self.state is State.RUNNING:
+            return self._end(Ending.CONTINUED)
+        if self.prompt is not None and self.prompt.kind.is_python:
+            return self._end(Ending.DETACHED, _LEFT_INTERACT)
+        if self.state in (State.BUSY, State.STARTING):
+            return self._end(Ending.DETACHED, _LEFT_BUSY)
+        return self._end(Ending.DETACHED)
+
+    def _end(self, ending: Ending, detail: str = "") -> SessionEnd:
+        return SessionEnd(
+            ending,
+            detail,
+            received_nothing=not self._received_any,
+            was_at_prompt=self.state is State.AT_PROMPT,
+        )
+
+
+def _uncancel() -> None:
+    task = asyncio.current_task()
+    if task is not None and hasattr(task, "uncancel"):  # Python 3.11+
+        task.uncancel()
+
+
+_LEFT_INTERACT = (
+    "left from inside interact, where pdb cannot be left safely: the program gets BdbQuit"
+)
+_LEFT_BUSY = (
+    "closed without waiting for the next prompt: the program gets BdbQuit when pdb reads again"
+)
+_SILENT_PEER = (
+    "connected, but nothing was received within {:g} s. Likely causes: another client is "
+    "already attached to this debugger (rpdb and celery accept a second connection and say "
+    "nothing); a madbg server (it waits for its own client); or not a debugger at all"
+)
+
+
+def _foreign_detail(name: str) -> str:
+    if name == "pudb":
+        return (
+            "this is a pudb server: it speaks telnet and draws a full-screen UI, so it needs a "
+            "terminal client such as `telnet HOST PORT`. Nothing was sent to it"
+        )
+    return f"the peer speaks telnet ({name}), not pdb's line protocol. Nothing was sent to it"

@@ -1,0 +1,29 @@
+"""Shared fixtures: debugged programs that are always stopped, whatever the test did."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from debuggee import Debuggee
+
+
+@pytest.fixture
+def debuggee(tmp_path: Path) -> Iterator[Callable[..., Debuggee]]:
+    """Start debugged programs: ``debuggee(kind, scenario)``; all are killed at the end."""
+    started: list[Debuggee] = []
+
+    def start(kind: str, scenario: str, env: Optional[dict[str, str]] = None) -> Debuggee:
+        program = Debuggee(kind, scenario, tmp_path, env)
+        started.append(program)
+        program.wait_listening()
+        return program
+
+    yield start
+    for program in started:
+        program.stop()

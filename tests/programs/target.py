@@ -1,0 +1,136 @@
+"""A debugged program for the tests: stops in a real remote debugger and records what happened.
+
+Run as ``python target.py KIND PORT RECORD SCENARIO``. KIND picks the server (rpdb, remote_pdb,
+celery, pdb = a plain pdb.Pdb on a socket, pdb_latin1 = the same speaking latin-1). The record
+(JSON) says whether the program reached its end, the exception that stopped it if any, and the
+values the scenario saw, so the tests can assert on what the *debugged program* experienced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pdb
+import socket
+import sys
+import threading
+import time
+from typing import Any
+
+KIND, PORT, RECORD_PATH, SCENARIO = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+record: dict[str, Any] = {"reached_end": False, "error": None, "values": {}, "pid": os.getpid()}
+
+
+def plain_pdb(frame: Any, encoding: str) -> None:
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", PORT))
+    server.listen(1)
+    connection, _ = server.accept()
+    server.close()
+    handle = connection.makefile("rw", encoding=encoding)
+    pdb.Pdb(stdin=handle, stdout=handle).set_trace(frame)
+
+
+def stop() -> None:
+    """Stop the caller in the debugger of KIND."""
+    frame = sys._getframe(1)
+    if KIND == "rpdb":
+        import rpdb
+
+        rpdb.set_trace(port=PORT, frame=frame)
+    elif KIND == "remote_pdb":
+        from remote_pdb import RemotePdb
+
+        RemotePdb("127.0.0.1", PORT).set_trace(frame)
+    elif KIND == "celery":
+        from celery.contrib import rdb
+
+        rdb.set_trace(frame)
+    elif KIND == "pdb":
+        plain_pdb(frame, "utf-8")
+    elif KIND == "pdb_latin1":
+        plain_pdb(frame, "latin-1")
+    else:
+        raise SystemExit(f"unknown kind {KIND}")
+
+
+def helper(n: int) -> int:
+    doubled = n * 2
+    return doubled
+
+
+def simple() -> None:
+    x = 1
+    word = "caf\u00e9"
+    stop()
+    y = helper(x)
+    record["values"].update(x=x, y=y, word=word)
+
+
+def loop3() -> None:
+    seen = []
+    for i in range(3):
+        value = i
+        stop()
+        seen.append(value)
+    record["values"]["seen"] = seen
+
+
+def counter() -> None:
+    count = 0
+    stop()
+    record["values"]["count"] = count
+
+
+def breakpoint_later() -> None:
+    x = 1
+    stop()
+    x = 2
+    x = 3  # marker: after x = 2
+    record["values"]["x"] = x
+
+
+def steps() -> None:
+    total = 0
+    stop()
+    for i in range(3):
+        total += i  # marker: loop body
+    record["values"]["total"] = total
+
+
+def big() -> None:
+    blob = "x" * 1_000_000
+    stop()
+    record["values"]["size"] = len(blob)
+
+
+def printing_thread() -> None:
+    done = threading.Event()
+
+    def ticker() -> None:
+        n = 0
+        while not done.is_set() and n < 200:
+            print(f"tick {n}", flush=True)
+            n += 1
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=ticker, daemon=True)
+    thread.start()
+    stop()
+    done.set()
+    record["values"]["ticked"] = True
+
+
+def main() -> None:
+    try:
+        globals()[SCENARIO]()
+        record["reached_end"] = True
+    except BaseException as error:  # the record must say what killed the program
+        record["error"] = f"{type(error).__name__}: {error}"
+    finally:
+        with open(RECORD_PATH, "w") as file:
+            json.dump(record, file)
+
+
+main()

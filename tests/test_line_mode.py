@@ -1,0 +1,194 @@
+"""The engine against real servers, in line mode: what the debugged program experienced.
+
+Each test starts a real rpdb, remote-pdb, celery.contrib.rdb or plain pdb-on-a-socket program,
+drives it with the real ``rpdb-connect`` command, and asserts on the program's own record (it
+reached its end, values set through the debugger took effect, no BdbQuit) as well as on the
+client's output and exit status.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Callable
+
+import pytest
+from debuggee import KINDS, Debuggee, free_port, line_of, run_client, start_client, wait_until
+
+Start = Callable[..., Debuggee]
+
+
+def assert_clean_end(record: dict[str, object]) -> None:
+    assert record["error"] is None, record
+    assert record["reached_end"] is True, record
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_inspect_step_and_assign(debuggee: Start, kind: str) -> None:
+    program = debuggee(kind, "simple")
+    script = "p x\np word\nl\nbt\nx = 20\ns\nn\nn\nn\n"
+    result = run_client("--port", str(program.port), stdin=script)
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"] == {"x": 20, "y": 40, "word": "caf\u00e9"}
+    out = result.stdout
+    assert "(Pdb) p x\n1\n" in out
+    assert "'café'" in out
+    assert "->\t    y = helper(x)" in out  # the listing, with the current line marked
+    assert "target.py" in out and "simple()" in out  # bt
+    assert "--Call--" in out and "helper()" in out  # `s` stepped into helper
+    assert "Traceback" not in result.stderr
+    assert "detached: the program continues" in result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_continue_ends_the_session(debuggee: Start, kind: str) -> None:
+    program = debuggee(kind, "simple")
+    result = run_client("--port", str(program.port), stdin="x = 5\nc\n")
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["x"] == 5
+    assert "session ended: the program continued" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["rpdb", "remote_pdb"])
+def test_nested_debug(debuggee: Start, kind: str) -> None:
+    program = debuggee(kind, "simple")
+    result = run_client(
+        "--port", str(program.port), stdin="debug helper(4)\ns\nn\np n\nc\nx = 7\nc\n"
+    )
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["x"] == 7
+    assert "((Pdb)) p n\n4\n" in result.stdout
+    assert "LEAVING RECURSIVE DEBUGGER" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["remote_pdb", "pdb"])
+def test_commands_list_and_breakpoints_cleared_on_detach(debuggee: Start, kind: str) -> None:
+    program = debuggee(kind, "steps")
+    script = f"b {line_of('loop body')}\ncommands 1\np 'hit', i\nend\nc\n"
+    result = run_client("--port", str(program.port), stdin=script)
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["total"] == 3
+    assert "(com) p 'hit', i\n(com) end\n" in result.stdout
+    assert "('hit', 0)" in result.stdout
+    # End of input: the breakpoint this session set is cleared before the detach's `c`,
+    # so the program does not stop again with nobody reading.
+    assert "(Pdb) cl 1\nDeleted breakpoint 1" in result.stdout
+    assert "('hit', 1)" not in result.stdout
+
+
+def test_breakpoint_then_continue_on_remote_pdb(debuggee: Start) -> None:
+    program = debuggee("remote_pdb", "breakpoint_later")
+    script = f"b {line_of('after x = 2')}\nc\np x\nx = 30\nc\n"
+    result = run_client("--port", str(program.port), stdin=script)
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["x"] == 3  # line 104 then ran `x = 3`
+    assert "Breakpoint 1 at" in result.stdout
+    assert "(Pdb) p x\n2\n" in result.stdout  # stopped again on the same connection
+
+
+def test_wait_across_a_loop_with_count(debuggee: Start) -> None:
+    program = debuggee("rpdb", "loop3")
+    script = "value = value * 10\nc\nvalue = value * 10\nc\nvalue = value * 10\nc\n"
+    result = run_client(
+        "--port", str(program.port), "--wait", "--count", "3", "-c", "p i", stdin=script
+    )
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["seen"] == [0, 10, 20]
+    assert result.stderr.count("connected to") == 3
+    assert "(Pdb) p i\n2\n" in result.stdout
+
+
+def test_piped_script_of_fifty_commands_loses_none(debuggee: Start) -> None:
+    program = debuggee("rpdb", "counter")
+    script = "".join(f"count = count + 1\np {n}\n" for n in range(25))
+    assert script.count("\n") == 50
+    result = run_client("--port", str(program.port), stdin=script)
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["count"] == 25
+    for n in range(25):
+        assert f"(Pdb) p {n}\n{n}\n" in result.stdout
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_end_of_stdin_detaches_safely(debuggee: Start, kind: str) -> None:
+    program = debuggee(kind, "simple")
+    result = run_client("--port", str(program.port), stdin="")
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["x"] == 1
+
+
+@pytest.mark.parametrize("kind", ["rpdb", "remote_pdb"])
+def test_sigterm_detaches_safely(debuggee: Start, kind: str) -> None:
+    program = debuggee(kind, "simple")
+    client = start_client("--port", str(program.port))
+    try:
+        assert client.stdin is not None and client.stdout is not None
+        client.stdin.write("p x\n")
+        client.stdin.flush()
+        wait_until(lambda: client.stdout.readline() == "1\n" or None, 10, "the reply to p x")
+        client.send_signal(signal.SIGTERM)
+        _, stderr = client.communicate(timeout=10)
+    finally:
+        client.kill()
+    record = program.finish()
+    assert client.returncode == 130, stderr
+    assert_clean_end(record)
+    assert "detached: the program continues" in stderr
+
+
+def test_program_killed_mid_session(debuggee: Start) -> None:
+    program = debuggee("rpdb", "simple")
+    client = start_client("--port", str(program.port))
+    try:
+        assert client.stdin is not None and client.stdout is not None
+        client.stdin.write("p x\n")
+        client.stdin.flush()
+        wait_until(lambda: client.stdout.readline() == "1\n" or None, 10, "the reply to p x")
+        program.process.kill()
+        _, stderr = client.communicate(timeout=10)
+    finally:
+        client.kill()
+    assert client.returncode == 1
+    assert "connection lost" in stderr
+    assert "harakiri" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_refused_exits_3_with_a_hint() -> None:
+    result = run_client("--port", str(free_port()))
+    assert result.returncode == 3
+    assert "refused" in result.stderr and "set_trace()" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_big_reply_arrives_whole(debuggee: Start) -> None:
+    program = debuggee("rpdb", "big")
+    result = run_client("--port", str(program.port), stdin="p blob\nc\n")
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert "'" + "x" * 1_000_000 + "'\n(Pdb) c\n" in result.stdout
+
+
+def test_undecodable_bytes_are_shown_replaced(debuggee: Start) -> None:
+    program = debuggee("pdb_latin1", "simple")
+    result = run_client("--port", str(program.port), stdin="p word\nc\n")
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert "'caf\ufffd'" in result.stdout

@@ -138,7 +138,7 @@ async def _run_line_mode(settings: Settings) -> ExitStatus:
     from rpdb_client.runner import Runner
 
     front_end = LineFrontEnd(settings, sys.stdout, sys.stderr)
-    front_end.read_stdin(sys.stdin.buffer)
+    front_end.read_stdin(sys.stdin.fileno())
     return await Runner(settings, front_end).run()
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 from collections import deque
-from typing import BinaryIO, Optional, TextIO
+from typing import Optional, TextIO
 
 from rpdb_client.config import Settings
 from rpdb_client.messages import describe_end
@@ -38,13 +39,28 @@ class LineFrontEnd:
 
     # -- standard input ----------------------------------------------------------------------
 
-    def read_stdin(self, stdin: BinaryIO) -> None:
-        """Read stdin in a thread (it may be a file, a pipe or a terminal) into this loop."""
+    def read_stdin(self, fd: int) -> None:
+        """Read stdin in a thread (it may be a file, a pipe or a terminal) into this loop.
+
+        The thread reads the raw descriptor: a daemon thread blocked inside a buffered
+        reader would hold its lock at interpreter shutdown and abort the process.
+        """
         loop = asyncio.get_running_loop()
 
         def reader() -> None:
-            for raw in iter(stdin.readline, b""):
-                loop.call_soon_threadsafe(self._on_stdin_line, raw)
+            pending = b""
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    break
+                *lines, pending = (pending + chunk).split(b"\n")
+                for raw in lines:
+                    loop.call_soon_threadsafe(self._on_stdin_line, raw)
+            if pending:
+                loop.call_soon_threadsafe(self._on_stdin_line, pending)
             loop.call_soon_threadsafe(self._on_stdin_end)
 
         threading.Thread(target=reader, name="stdin", daemon=True).start()

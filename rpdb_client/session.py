@@ -300,6 +300,8 @@ class Session:
             self._set_state(State.BUSY)
             self._send(self._queue.popleft(), prompt)
             return
+        if self.connection.peer_has_closed():
+            return  # the program is gone: the read loop reports the loss, not a detach
         self._set_state(State.DETACHING)
         line = self._detach_line(prompt)
         if line is None:

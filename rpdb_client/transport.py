@@ -113,6 +113,15 @@ class Connection:
             # Only a very long pasted line can fill the send buffer; finish it in the background.
             self._loop.create_task(self._loop.sock_sendall(self._sock, data[sent:]))
 
+    def peer_has_closed(self) -> bool:
+        """True if the peer's EOF already waits in the receive buffer (nothing is consumed)."""
+        try:
+            return self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
     def _discard_received(self) -> None:
         """Read what already arrived, so that close() sends a FIN and not an RST."""
         while True:

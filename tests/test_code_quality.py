@@ -36,5 +36,7 @@ def test_engine_imports_no_ui() -> None:
         "import sys, rpdb_client.session, rpdb_client.runner, rpdb_client.lineio;"
         "print(sorted(m for m in ('prompt_toolkit', 'click', 'pygments') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip() == "[]", result.stdout + result.stderr

@@ -160,7 +160,8 @@ def test_program_killed_mid_session(debuggee: Start) -> None:
         client.stdin.flush()
         wait_until(lambda: client.stdout.readline() == "1\n" or None, 10, "the reply to p x")
         program.process.kill()
-        _, stderr = client.communicate(timeout=10)
+        client.wait(timeout=10)  # stdin stays open: the client notices the loss by itself
+        stderr = client.stderr.read() if client.stderr else ""
     finally:
         client.kill()
     assert client.returncode == 1

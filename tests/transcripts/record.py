@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from debuggee import TARGET, Debuggee, line_of  # noqa: E402
+from debuggee import TARGET, Debuggee, line_of
 
-PROMPT_ENDINGS = (b"(Pdb) ", b"(Pdb) \x00", b"((Pdb)) ", b"(com) ", b"breaks? ")
+PROMPT_ENDINGS = (b"(Pdb) ", b"((Pdb)) ", b"(com) ", b"breaks? ")
 
 
 def lines_for(kind: str) -> list[str]:

@@ -154,7 +154,7 @@ class Runner:
         if follower is not None and follower.done() and not follower.cancelled():
             next_connection = follower.result()
             if next_connection is not None:
-                session.detach()  # the old connection is running after `c`: just close it
+                session.close_running()
         end = await running
         if follower is not None and not follower.done():
             follower.cancel()

@@ -188,6 +188,12 @@ class Session:
             self._close_requested = True
         self._wake()
 
+    def close_running(self) -> None:
+        """End a session that runs after ``c`` (remote-pdb), keeping its queued lines."""
+        if self.state is State.RUNNING:
+            self._close_requested = True
+            self._wake()
+
     def abandon(self) -> None:
         """Close at once without waiting for a prompt (the user pressed Ctrl-C twice)."""
         self._close_requested = True

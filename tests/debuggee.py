@@ -74,7 +74,12 @@ class Debuggee:
         self.log_path = tmp / f"log-{kind}-{scenario}-{self.port}.txt"
         full_env = dict(os.environ)
         # rpdb uses IPython's debugger when it can import it; the plain variant is tested here.
-        full_env.update(PYTHONUNBUFFERED="1", PYTHONNOUSERSITE="1", CELERY_RDB_PORT=str(self.port))
+        full_env.update(
+            PYTHONUNBUFFERED="1",
+            PYTHONNOUSERSITE="1",
+            CELERY_RDB_PORT=str(self.port),
+            REMOTE_PDB_PORT=str(self.port),
+        )
         full_env.update(env or {})
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed by stop()
         self.process = subprocess.Popen(

@@ -91,6 +91,18 @@ def breakpoint_later() -> None:
     record["values"]["x"] = x
 
 
+def loop3_remote_env() -> None:
+    """remote-pdb's own set_trace(), port from REMOTE_PDB_PORT, called three times."""
+    from remote_pdb import set_trace
+
+    seen = []
+    for i in range(3):
+        value = i
+        set_trace()
+        seen.append(value)
+    record["values"]["seen"] = seen
+
+
 def steps() -> None:
     total = 0
     stop()

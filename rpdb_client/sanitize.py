@@ -1,0 +1,115 @@
+"""Terminal safety for text received from the debugged program.
+
+Owns the rule for what of the received text may reach the terminal as-is. The debugged program
+prints data that an attacker may control (request bodies, headers, file names): it must never
+move the cursor, clear the screen, set the window title, write the clipboard (OSC 52), plant
+hyperlinks (OSC 8) or send device strings. Only colour survives: SGR sequences, ``ESC [`` then
+digits, ``;`` and ``:`` only, then ``m`` (at most :data:`MAX_SEQUENCE` characters).
+
+Every other control character is *made visible* in caret notation, so a reader sees that
+something was there and what it was:
+
+* C0 controls other than ``\\n`` and ``\\t``: ``^`` and the character 64 places up: ESC is ``^[``,
+  BEL ``^G``, backspace ``^H``, a carriage return ``^M`` (the caller has already turned CRLF
+  into LF, so every CR left is one that would overwrite the line), NUL ``^@``;
+* DEL is ``^?``;
+* a C1 control (U+0080 to U+009F) is shown as its 7-bit equivalent, ESC and the character 64
+  places down: the 8-bit CSI U+009B is ``^[[``, the 8-bit OSC U+009D is ``^[]``.
+
+Neutralising the introducer is enough for every sequence: once its ESC is ``^[``, the rest of an
+OSC, DCS, APC, PM or SOS string (``^[]0;title^G``, ``^[P...^[\\``) or of a CSI (``^[[2J``) is
+ordinary printable text, so no terminator has to be found and nothing is dropped.
+
+Standard library only: this module sits under everything that prints received text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["MAX_SEQUENCE", "Sanitizer", "make_safe"]
+
+MAX_SEQUENCE = 4096
+"""The longest colour sequence kept, and so the most a :class:`Sanitizer` holds back between
+chunks; a longer one is shown as data."""
+
+_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+_SGR_BODY = rf"\[[0-9;:]{{0,{MAX_SEQUENCE - 3}}}"
+_SGR_OR_CONTROL = re.compile(rf"\x1b{_SGR_BODY}m|{_CONTROLS}")
+# What the end of a chunk may be if the next chunk could still complete it into a colour.
+_SGR_START = re.compile(rf"\x1b(?:{_SGR_BODY})?")
+
+
+def _visible(code: int) -> str:
+    if code < 0x20:
+        return "^" + chr(code + 0x40)
+    if code == 0x7F:
+        return "^?"
+    return "^[" + chr(code - 0x40)
+
+
+_VISIBLE = {
+    chr(code): _visible(code)
+    for code in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))
+}
+
+# The fast check works on bytes, where deleting every safe byte with bytes.translate runs at
+# memory speed; a str regex search is ten times slower on megabytes of output.
+_SAFE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
+_SAFE_UTF8 = _SAFE_ASCII + bytes(range(0x80, 0x100))
+# In UTF-8, U+0080..U+009F are 0xC2 then 0x80..0x9F; elsewhere those bytes are only trail bytes.
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def _has_controls(text: str) -> bool:
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _SAFE_ASCII))
+    # surrogatepass: text decoded with surrogateescape carries lone surrogates; they are not
+    # controls and must not make the check fail.
+    data = text.encode("utf-8", "surrogatepass")
+    return bool(data.translate(None, _SAFE_UTF8)) or _C1_UTF8.search(data) is not None
+
+
+def _replace(match: re.Match[str]) -> str:
+    found = match.group()
+    return found if len(found) > 1 else _VISIBLE[found]
+
+
+def make_safe(text: str) -> str:
+    """Return *text* with every control character but colour made visible (see the module)."""
+    if not _has_controls(text):
+        return text
+    return _SGR_OR_CONTROL.sub(_replace, text)
+
+
+class Sanitizer:
+    """:func:`make_safe` for a stream: any split of the input gives the same output.
+
+    A chunk may end inside a colour sequence (``ESC [ 3``); that tail is held until the next
+    :meth:`feed` tells whether it is a colour (kept) or not (shown). At most
+    :data:`MAX_SEQUENCE` characters are held. With ``raw=True`` everything passes through
+    untouched (``--raw``: the user asked for the bytes as sent).
+    """
+
+    def __init__(self, raw: bool = False) -> None:
+        self.raw = raw
+        self._pending = ""
+
+    def feed(self, text: str) -> str:
+        """Return the safe form of *text*, less a trailing incomplete colour sequence."""
+        if self.raw:
+            return text
+        if self._pending:
+            text = self._pending + text
+            self._pending = ""
+        # Only the last ESC can start an unfinished sequence: one cannot contain another ESC.
+        start = text.rfind("\x1b", max(0, len(text) - MAX_SEQUENCE))
+        if start >= 0 and _SGR_START.fullmatch(text, start):
+            self._pending = text[start:]
+            text = text[:start]
+        return make_safe(text)
+
+    def flush(self) -> str:
+        """Return what is held back, as data: the stream ended before it became a colour."""
+        pending, self._pending = self._pending, ""
+        return make_safe(pending)

@@ -90,6 +90,40 @@ def _check_regex(
     metavar="REGEX",
     help="An extra prompt to recognise at the start of a line (repeatable).",
 )
+@click.option("--vi", is_flag=True, help="Vi editing keys in the REPL (Emacs keys otherwise).")
+@click.option(
+    "--history-file",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Where the REPL keeps its history (default: $XDG_STATE_HOME/rpdb-connect/history).",
+)
+@click.option("--no-history", is_flag=True, help="Keep no history file.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour output and input (auto: on a colour terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "--style",
+    default="monokai",
+    show_default=True,
+    metavar="NAME",
+    help="The pygments style for colours.",
+)
+@click.option(
+    "--no-confirm-quit",
+    is_flag=True,
+    help="Do not ask before sending q (which raises BdbQuit in the program).",
+)
+@click.option(
+    "--no-bell", is_flag=True, help="Do not ring the terminal bell when a new session starts."
+)
+@click.option("--no-toolbar", is_flag=True, help="Hide the REPL's bottom toolbar.")
+@click.option(
+    "--raw", is_flag=True, help="Show the debugger's output untouched, escape sequences included."
+)
 @click.version_option(__version__, "--version", "-V", message="rpdb-connect %(version)s")
 def command(
     host: str,
@@ -99,6 +133,15 @@ def command(
     commands: tuple[str, ...],
     connect_timeout: float,
     prompt_regex: tuple[str, ...],
+    vi: bool,
+    history_file: Optional[str],
+    no_history: bool,
+    color: str,
+    style: str,
+    no_confirm_quit: bool,
+    no_bell: bool,
+    no_toolbar: bool,
+    raw: bool,
 ) -> None:
     """Connect to a Python remote debugger (rpdb, remote-pdb, celery.contrib.rdb).
 
@@ -116,6 +159,15 @@ def command(
         commands=commands,
         connect_timeout=connect_timeout,
         prompt_regex=prompt_regex,
+        vi=vi,
+        history=not no_history,
+        history_file=history_file,
+        color=color,
+        style=style,
+        confirm_quit=not no_confirm_quit,
+        bell=not no_bell,
+        toolbar=not no_toolbar,
+        raw=raw,
     )
     sys.exit(_run(settings))
 

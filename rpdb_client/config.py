@@ -24,3 +24,15 @@ class Settings:
     commands: tuple[str, ...] = ()
     connect_timeout: float = 5.0
     prompt_regex: tuple[str, ...] = ()
+    # The REPL (stdin and stdout are terminals).
+    vi: bool = False
+    history: bool = True
+    history_file: Optional[str] = None
+    """None: ``$XDG_STATE_HOME/rpdb-connect/history`` (``~/.local/state/...``)."""
+    color: str = "auto"
+    style: str = "monokai"
+    confirm_quit: bool = True
+    bell: bool = True
+    toolbar: bool = True
+    raw: bool = False
+    """Pass the debugger's output to the terminal untouched (no escape-sequence filtering)."""

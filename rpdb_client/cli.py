@@ -173,7 +173,12 @@ def command(
 
 
 def _run(settings: Settings) -> int:
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
     try:
+        if interactive:
+            from rpdb_client.repl import run_repl
+
+            return int(asyncio.run(run_repl(settings)))
         return int(asyncio.run(_run_line_mode(settings)))
     except ConnectionRefused as error:
         _say(f"{error.message}\n{REFUSED_HINT}")

@@ -176,7 +176,7 @@ def _run(settings: Settings) -> int:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     try:
         if interactive:
-            from rpdb_client.repl import run_repl
+            from rpdb_client.repl import run_repl  # type: ignore[import-not-found,unused-ignore]
 
             return int(asyncio.run(run_repl(settings)))
         return int(asyncio.run(_run_line_mode(settings)))

@@ -133,7 +133,9 @@ def _compile(patterns: dict[str, str], custom: Sequence[str]) -> tuple[re.Patter
     alternatives = [f"(?P<{name}>{pattern})" for name, pattern in patterns.items()]
     alternatives += [f"(?P<custom{i}>{pattern})" for i, pattern in enumerate(custom)]
     body = f"{_DECOR}(?:{'|'.join(alternatives)})"
-    return re.compile(body), re.compile(f"(?<=\n){body}")
+    # The second pattern finds a prompt after a newline. It starts with a literal "\n" (not a
+    # lookbehind) so that the regex engine skips through megabytes of output at memchr speed.
+    return re.compile(body), re.compile(f"\n{body}")
 
 
 class Parser:
@@ -167,8 +169,9 @@ class Parser:
 
     @expect_interact.setter
     def expect_interact(self, value: bool) -> None:
-        self._expect_interact = value
-        self._recompile()
+        if value != self._expect_interact:
+            self._expect_interact = value
+            self._recompile()
 
     @property
     def expect_question(self) -> bool:
@@ -176,8 +179,9 @@ class Parser:
 
     @expect_question.setter
     def expect_question(self, value: bool) -> None:
-        self._expect_question = value
-        self._recompile()
+        if value != self._expect_question:
+            self._expect_question = value
+            self._recompile()
 
     def _recompile(self) -> None:
         patterns = dict(_DEBUGGER_PROMPTS)
@@ -238,12 +242,14 @@ class Parser:
         while True:
             at_start, anywhere = self._patterns  # a prompt may change what is expected next
             match = at_start.match(text, pos) if self._line_start else None
+            skip = 0
             if match is None:
                 match = anywhere.search(text, pos)
                 if match is None:
                     break
-                events.append(Output(text[pos : match.start()]))
-            events.append(self._prompt(match))
+                skip = 1  # the newline before the prompt ends the output
+                events.append(Output(text[pos : match.start() + 1]))
+            events.append(self._prompt(match, skip))
             self._line_start = True
             pos = self._skip_prompt_decoration(text, match.end())
         if self._after_prompt and _INCOMPLETE_ESCAPE.match(text, pos):
@@ -270,9 +276,9 @@ class Parser:
         self._after_prompt = pos == len(text) or bool(_INCOMPLETE_ESCAPE.match(text, pos))
         return pos
 
-    def _prompt(self, match: re.Match[str]) -> Prompt:
+    def _prompt(self, match: re.Match[str], skip: int) -> Prompt:
         name = match.lastgroup or ""
-        shown = _SGR_OR_MARK.sub("", match.group(0))
+        shown = _SGR_OR_MARK.sub("", match.group(0)[skip:])
         kind = _KINDS.get(name, PromptKind.CUSTOM)
         if kind.is_debugger:
             self.expect_interact = False

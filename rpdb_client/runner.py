@@ -15,6 +15,7 @@ from typing import Optional, Protocol
 
 from rpdb_client.config import Settings
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
+from rpdb_client.protocol import Prompt
 from rpdb_client.session import Ending, Session, SessionEnd, SessionListener, State
 from rpdb_client.transport import Connection
 
@@ -50,6 +51,7 @@ class Runner:
         self.interrupted = False
         self._worst = ExitStatus.OK
         self._stop = asyncio.Event()
+        self._follow_attempt: Optional[asyncio.Future[Connection]] = None
 
     @property
     def target(self) -> str:
@@ -92,12 +94,15 @@ class Runner:
                 if connection is None:
                     break
             end, connection = await self._run_session(connection)
+            self._follow_attempt = None
             if end.ending is Ending.LOST and end.received_nothing and self.settings.wait:
                 continue  # a listener being closed accepted and reset us: "not yet"
             self.sessions_done += 1
             self._worst = max(self._worst, end.ending.status)
             if not self.settings.wait or self.sessions_done == self.settings.count:
                 break
+        if connection is not None:
+            await self._release(connection)
         if self.interrupted:
             return ExitStatus.INTERRUPTED
         return self._worst
@@ -158,9 +163,26 @@ class Runner:
         end = await running
         if follower is not None and not follower.done():
             follower.cancel()
+            next_connection = await self._adopt_follow_attempt()
         self.session = None
         self.front_end.on_session_end(session, end)
         return end, next_connection
+
+    async def _release(self, connection: Connection) -> None:
+        """Let a debugger we connected to but will not serve go on: detach at its prompt."""
+        session = Session(connection, _Unseen(), first_byte_timeout=self.settings.connect_timeout)
+        session.detach()
+        await session.run()
+
+    async def _adopt_follow_attempt(self) -> Optional[Connection]:
+        """The connection a cancelled follower was making, if it gets one."""
+        attempt, self._follow_attempt = self._follow_attempt, None
+        if attempt is None:
+            return None
+        try:
+            return await attempt
+        except ConnectError:
+            return None
 
     async def _follow_remote_pdb(self, session: Session) -> Optional[Connection]:
         """remote-pdb keeps the connection after ``c``; its next ``set_trace()`` listens anew.
@@ -169,16 +191,38 @@ class Runner:
         while the old one is running can only be the next breakpoint.
         """
         pause = FIRST_RETRY
-        while session.state is not State.ENDED:
-            if session.state is State.RUNNING and session.is_remote_pdb:
-                try:
-                    return await Connection.open(
-                        self.settings.host, self.settings.port, self.settings.connect_timeout
-                    )
-                except ConnectError:
-                    pass
-                pause = min(pause * 2, LONGEST_RETRY)
-            else:
-                pause = LONGEST_RETRY
+        while await session.wait_for_state(State.RUNNING, State.ENDED) is State.RUNNING:
+            if not session.is_remote_pdb:
+                await session.wait_for_state(State.ENDED)  # rpdb and celery close after `c`
+                break
+            # Shielded: our connect makes remote-pdb drop the old connection, so the old
+            # session may end before this attempt returns; a connection accepted by the next
+            # set_trace() must then be adopted, never dropped (that would be a quit).
+            self._follow_attempt = asyncio.ensure_future(
+                Connection.open(
+                    self.settings.host, self.settings.port, self.settings.connect_timeout
+                )
+            )
+            try:
+                return await asyncio.shield(self._follow_attempt)
+            except ConnectError:
+                self._follow_attempt = None
             await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_RETRY)
         return None
+
+
+class _Unseen:
+    """The listener of a session nobody looks at (one released right after connecting)."""
+
+    def on_output(self, text: str) -> None:
+        pass
+
+    def on_prompt(self, prompt: Prompt) -> None:
+        pass
+
+    def on_sent(self, line: str, prompt: Prompt) -> None:
+        pass
+
+    def on_state(self, state: State) -> None:
+        pass

@@ -19,7 +19,7 @@ import re
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from rpdb_client.errors import ConnectionLost, ExitStatus
 from rpdb_client.protocol import (
@@ -40,8 +40,9 @@ DRAIN_SECONDS = 1.0
 QUIET_FLUSH_SECONDS = 0.3
 """Silence after which a held partial line (possible custom prompt) is shown."""
 
-_BREAKPOINT_SET = re.compile(r"^Breakpoint (\d+) at ", re.M)
-_BREAKPOINT_GONE = re.compile(r"^Deleted breakpoint (\d+)", re.M)
+# Searched in "\n" + text: a literal first character lets the regex engine skip fast.
+_BREAKPOINT_SET = re.compile(r"\nBreakpoint (\d+) at ")
+_BREAKPOINT_GONE = re.compile(r"\nDeleted breakpoint (\d+)")
 _LOCATION = re.compile(r"^> (.+)$", re.M)
 
 
@@ -121,10 +122,10 @@ class Session:
         self._encoding = encoding
         self._queue: deque[str] = deque()
         self._finish_when_idle = False
-        self._drain_deadline: Optional[float] = None
-        self._close_requested = False
-        self._run_task: Optional[asyncio.Task[Any]] = None
-        self._wake_requested = False
+        self._loop = asyncio.get_running_loop()
+        self._ended: asyncio.Future[SessionEnd] = self._loop.create_future()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._state_waiters: list[asyncio.Event] = []
         self._last_word = ""
         self._received_any = False
         self._output_tail = ""
@@ -173,8 +174,7 @@ class Session:
         if self.state is State.AT_PROMPT and self.prompt is not None and not self._queue:
             self._answer(self.prompt)
         elif self.state is State.RUNNING and not self.breakpoints:
-            self._close_requested = True
-        self._wake()
+            self._end_without_eof()
 
     def detach(self) -> None:
         """Leave now, safely: drop queued lines, ``c`` at the next prompt, drain, close."""
@@ -185,82 +185,75 @@ class Session:
         elif self.state is State.RUNNING:
             # After the user's own `c` nothing can be sent until a prompt; with breakpoints left
             # the program may stop again with nobody reading (PROTOCOL.md section 4).
-            self._close_requested = True
-        self._wake()
+            self._end_without_eof()
 
     def close_running(self) -> None:
         """End a session that runs after ``c`` (remote-pdb), keeping its queued lines."""
         if self.state is State.RUNNING:
-            self._close_requested = True
-            self._wake()
+            self._end_without_eof()
 
     def abandon(self) -> None:
         """Close at once without waiting for a prompt (the user pressed Ctrl-C twice)."""
-        self._close_requested = True
-        self._wake()
+        self._end_without_eof()
 
-    def _wake(self) -> None:
-        """Interrupt a read in flight so that a new deadline or a close takes effect now."""
-        if self._run_task is not None and not self._run_task.done():
-            self._wake_requested = True
-            self._run_task.cancel()
-
-    # -- the loop ----------------------------------------------------------------------------
+    # -- the run ---------------------------------------------------------------------------
 
     async def run(self) -> SessionEnd:
-        """Read until the session ends; the connection is closed on return."""
-        self._run_task = asyncio.current_task()
-        try:
-            return await self._loop()
-        except ConnectionLost as error:
-            return self._end(Ending.LOST, error.message)
-        finally:
-            self._set_state(State.ENDED)
-            self.connection.close()
+        """Wait until the session ends; the connection is closed by then."""
+        self._start_timer("first byte", self._first_byte_timeout, self._on_silent_peer)
+        self.connection.attach(self)
+        return await asyncio.shield(self._ended)
 
-    async def _loop(self) -> SessionEnd:
-        while True:
-            if self._close_requested:
-                return self._end_without_eof()
-            try:
-                data = await self.connection.read(self._read_timeout())
-            except asyncio.CancelledError:
-                if not self._wake_requested:
-                    raise
-                self._wake_requested = False
-                _uncancel()
-                continue
-            if data is None:
-                end = self._on_quiet()
-                if end is not None:
-                    return end
-                continue
-            if not data:
-                self._handle(self.parser.end())
-                return self._end_at_eof()
-            if not self._received_any:
-                self._received_any = True
-                foreign = identify_foreign_peer(data)
-                if foreign is not None:
-                    return self._end(Ending.NOT_PDB, _foreign_detail(foreign))
-            self._handle(self.parser.feed(data))
-
-    def _read_timeout(self) -> Optional[float]:
+    def on_data(self, data: bytes) -> None:
+        """Bytes arrived (called by the connection, from the event loop's read callback)."""
+        if self._ended.done():
+            return
         if not self._received_any:
-            return max(0.0, self.connected_at + self._first_byte_timeout - time.monotonic())
-        if self._drain_deadline is not None:
-            return max(0.0, self._drain_deadline - time.monotonic())
+            self._received_any = True
+            self._cancel_timer("first byte")
+            foreign = identify_foreign_peer(data)
+            if foreign is not None:
+                self._finish(self._end(Ending.NOT_PDB, _foreign_detail(foreign)))
+                return
+        self._handle(self.parser.feed(data))
         if self.parser.has_held_text:
-            return QUIET_FLUSH_SECONDS
-        return None
+            self._start_timer("quiet", QUIET_FLUSH_SECONDS, self._on_quiet)
+        else:
+            self._cancel_timer("quiet")
 
-    def _on_quiet(self) -> Optional[SessionEnd]:
-        if not self._received_any:
-            return self._end(Ending.NOT_PDB, _SILENT_PEER.format(self._first_byte_timeout))
-        if self._drain_deadline is not None and time.monotonic() >= self._drain_deadline:
-            return self._end(Ending.DETACHED)
+    def on_end(self, error: Optional[ConnectionLost]) -> None:
+        """The connection ended: EOF (``None``) or broke (``error``)."""
+        if self._ended.done():
+            return
+        if error is not None:
+            self._finish(self._end(Ending.LOST, error.message))
+            return
+        self._handle(self.parser.end())
+        self._finish(self._end_at_eof())
+
+    def _on_silent_peer(self) -> None:
+        self._finish(self._end(Ending.NOT_PDB, _SILENT_PEER.format(self._first_byte_timeout)))
+
+    def _on_quiet(self) -> None:
         self._handle(self.parser.flush_partial())
-        return None
+
+    def _start_timer(self, name: str, delay: float, callback: Callable[[], None]) -> None:
+        self._cancel_timer(name)
+        self._timers[name] = self._loop.call_later(delay, callback)
+
+    def _cancel_timer(self, name: str) -> None:
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _finish(self, end: SessionEnd) -> None:
+        if self._ended.done():
+            return
+        for name in list(self._timers):
+            self._cancel_timer(name)
+        self.connection.close()
+        self._set_state(State.ENDED)
+        self._ended.set_result(end)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -281,10 +274,12 @@ class Session:
         complete, self._output_tail = scanned[:cut], scanned[cut:][-200:]
         if not complete:
             return
-        for match in _BREAKPOINT_SET.finditer(complete):
-            self.breakpoints.add(int(match.group(1)))
-        for match in _BREAKPOINT_GONE.finditer(complete):
-            self.breakpoints.discard(int(match.group(1)))
+        lines = "\n" + complete
+        if "reakpoint " in lines:
+            for match in _BREAKPOINT_SET.finditer(lines):
+                self.breakpoints.add(int(match.group(1)))
+            for match in _BREAKPOINT_GONE.finditer(lines):
+                self.breakpoints.discard(int(match.group(1)))
         locations = _LOCATION.findall(complete[-4096:])
         if locations:
             self.location = locations[-1]
@@ -311,7 +306,7 @@ class Session:
         self._set_state(State.DETACHING)
         line = self._detach_line(prompt)
         if line is None:
-            self._close_requested = True
+            self._end_without_eof()
         else:
             self._send(line, prompt)
 
@@ -324,7 +319,7 @@ class Session:
             return None  # no safe way out of interact (PROTOCOL.md section 4): close
         if self.breakpoints:
             return "cl " + " ".join(str(number) for number in sorted(self.breakpoints))
-        self._drain_deadline = time.monotonic() + DRAIN_SECONDS
+        self._start_timer("drain", DRAIN_SECONDS, lambda: self._finish(self._end(Ending.DETACHED)))
         return "c"
 
     def _send(self, line: str, prompt: Prompt) -> None:
@@ -348,7 +343,18 @@ class Session:
     def _set_state(self, state: State) -> None:
         if state is not self.state:
             self.state = state
+            for waiter in self._state_waiters:
+                waiter.set()
+            self._state_waiters.clear()
             self._listener.on_state(state)
+
+    async def wait_for_state(self, *states: State) -> State:
+        """Return as soon as the session is in one of ``states``."""
+        while self.state not in states:
+            waiter = asyncio.Event()
+            self._state_waiters.append(waiter)
+            await waiter.wait()
+        return self.state
 
     # -- endings -----------------------------------------------------------------------------
 
@@ -367,14 +373,17 @@ class Session:
         where = "at a prompt" if self.state is State.AT_PROMPT else "while a command ran"
         return self._end(Ending.LOST, f"the debugger closed the connection {where}")
 
-    def _end_without_eof(self) -> SessionEnd:
+    def _end_without_eof(self) -> None:
+        """Close while the connection is still open, saying what that meant."""
         if self.state is State.RUNNING:
-            return self._end(Ending.CONTINUED)
-        if self.prompt is not None and self.prompt.kind.is_python:
-            return self._end(Ending.DETACHED, _LEFT_INTERACT)
-        if self.state in (State.BUSY, State.STARTING):
-            return self._end(Ending.DETACHED, _LEFT_BUSY)
-        return self._end(Ending.DETACHED)
+            end = self._end(Ending.CONTINUED)
+        elif self.prompt is not None and self.prompt.kind.is_python:
+            end = self._end(Ending.DETACHED, _LEFT_INTERACT)
+        elif self.state in (State.BUSY, State.STARTING):
+            end = self._end(Ending.DETACHED, _LEFT_BUSY)
+        else:
+            end = self._end(Ending.DETACHED)
+        self._finish(end)
 
     def _end(self, ending: Ending, detail: str = "") -> SessionEnd:
         return SessionEnd(
@@ -383,12 +392,6 @@ class Session:
             received_nothing=not self._received_any,
             was_at_prompt=self.state is State.AT_PROMPT,
         )
-
-
-def _uncancel() -> None:
-    task = asyncio.current_task()
-    if task is not None and hasattr(task, "uncancel"):  # Python 3.11+
-        task.uncancel()
 
 
 _LEFT_INTERACT = (

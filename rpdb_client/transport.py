@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import errno
 import socket
-from typing import Optional
+from typing import Optional, Protocol
 
 from rpdb_client.errors import ConnectError, ConnectionLost, ConnectionRefused
 
@@ -32,15 +32,24 @@ def check_line(line: str) -> None:
             raise UnsendableLine(f"the line holds the control character {char!r}, not sent")
 
 
-class Connection:
-    """One TCP connection to a debugger's socket."""
+class Connection(asyncio.Protocol):
+    """One TCP connection to a debugger's socket.
+
+    An ``asyncio.Protocol``: received bytes are handed to the receiver synchronously from the
+    event loop's read callback, so a prompt can be answered without a task switch (this keeps
+    a command's round trip close to a raw socket's).
+    """
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
-        self._loop = asyncio.get_running_loop()
         self.peer: tuple[str, int] = sock.getpeername()[:2]
         self.local: tuple[str, int] = sock.getsockname()[:2]
         self.closed = False
+        self._transport: Optional[asyncio.Transport] = None
+        self._receiver: Optional[Receiver] = None
+        self._early: list[bytes] = []
+        self._early_end: Optional[ConnectionLost] = None
+        self._ended = False
         self._arm_quickack()
 
     @classmethod
@@ -58,10 +67,8 @@ class Connection:
             sock.setblocking(False)
             try:
                 await asyncio.wait_for(loop.sock_connect(sock, address), timeout)
-                return cls(sock)
-            except ConnectionRefusedError:
-                refused = True
-            except _RESET_ERRORS:
+                return await cls._wrap(sock)
+            except (ConnectionRefusedError, *_RESET_ERRORS):
                 # A listener being closed can accept and reset inside connect(): "not yet".
                 refused = True
             except asyncio.TimeoutError:
@@ -74,6 +81,54 @@ class Connection:
         reason = last_error.strerror if last_error and last_error.strerror else str(last_error)
         raise ConnectError(f"cannot connect to {host}:{port}: {reason}")
 
+    @classmethod
+    async def _wrap(cls, sock: socket.socket) -> Connection:
+        connection = cls(sock)
+        await asyncio.get_running_loop().create_connection(lambda: connection, sock=sock)
+        return connection
+
+    # -- who receives ------------------------------------------------------------------------
+
+    def attach(self, receiver: Receiver) -> None:
+        """Start delivering to ``receiver`` (bytes that came before are delivered now)."""
+        self._receiver = receiver
+        for data in self._early:
+            receiver.on_data(data)
+        self._early.clear()
+        if self._ended:
+            receiver.on_end(self._early_end)
+
+    # -- asyncio.Protocol --------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._arm_quickack()
+        if self._receiver is None:
+            self._early.append(data)
+        else:
+            self._receiver.on_data(data)
+
+    def eof_received(self) -> bool:
+        self._deliver_end(None)
+        return False
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self.closed = True
+        self._deliver_end(exc)
+
+    def _deliver_end(self, exc: Optional[Exception]) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        error = _as_lost(exc) if exc is not None else None
+        if self._receiver is None:
+            self._early_end = error
+        else:
+            self._receiver.on_end(error)
+
     def _arm_quickack(self) -> None:
         # Linux leaves quick-ack mode on its own; without it every remote-pdb reply stalls on
         # the server's Nagle waiting for our delayed ACK (PROTOCOL.md section 2).
@@ -81,40 +136,19 @@ class Connection:
             with contextlib.suppress(OSError):
                 self._sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
 
-    async def read(self, timeout: Optional[float] = None) -> Optional[bytes]:
-        """The next bytes received; ``b""`` at end of stream; ``None`` if ``timeout`` passed."""
-        try:
-            if timeout is None:
-                data = await self._loop.sock_recv(self._sock, READ_SIZE)
-            else:
-                data = await asyncio.wait_for(self._loop.sock_recv(self._sock, READ_SIZE), timeout)
-        except asyncio.TimeoutError:
-            return None
-        except _RESET_ERRORS:
-            raise ConnectionLost("the connection was reset by the debugger's side") from None
-        except OSError as error:
-            raise ConnectionLost(f"the connection broke: {error.strerror or error}") from None
-        self._arm_quickack()
-        return data
+    # -- sending and closing -----------------------------------------------------------------
 
     def send_line(self, line: str, encoding: str = "utf-8") -> None:
-        """Send one line followed by ``\\n``; the server is waiting, so this does not block."""
+        """Send one line followed by ``\\n`` (the transport sends at once when it can)."""
         check_line(line)
-        data = (line + "\n").encode(encoding)
-        try:
-            sent = self._sock.send(data)
-        except BlockingIOError:
-            sent = 0
-        except _RESET_ERRORS:
-            raise ConnectionLost("the connection was reset by the debugger's side") from None
-        except OSError as error:
-            raise ConnectionLost(f"the connection broke: {error.strerror or error}") from None
-        if sent < len(data):
-            # Only a very long pasted line can fill the send buffer; finish it in the background.
-            self._loop.create_task(self._loop.sock_sendall(self._sock, data[sent:]))
+        if self._transport is None or self._transport.is_closing():
+            raise ConnectionLost("the connection is closed")
+        self._transport.write((line + "\n").encode(encoding))
 
     def peer_has_closed(self) -> bool:
         """True if the peer's EOF already waits in the receive buffer (nothing is consumed)."""
+        if self._ended:
+            return True
         try:
             return self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
         except BlockingIOError:
@@ -122,19 +156,35 @@ class Connection:
         except OSError:
             return True
 
-    def _discard_received(self) -> None:
-        """Read what already arrived, so that close() sends a FIN and not an RST."""
-        while True:
-            try:
-                if not self._sock.recv(READ_SIZE):
-                    return
-            except OSError:
-                return
-
     def close(self) -> None:
         """Close politely: drain the receive buffer first (unread bytes make Linux send RST)."""
         if self.closed:
             return
         self.closed = True
-        self._discard_received()
-        self._sock.close()
+        if self._transport is None:
+            self._sock.close()
+            return
+        self._transport.pause_reading()
+        while True:
+            try:
+                if not self._sock.recv(READ_SIZE, socket.MSG_DONTWAIT):
+                    break
+            except OSError:
+                break
+        self._transport.close()
+
+
+class Receiver(Protocol):
+    """Who a connection delivers to: bytes, then one end (``None``: EOF; else the error)."""
+
+    def on_data(self, data: bytes) -> None: ...
+
+    def on_end(self, error: Optional[ConnectionLost]) -> None: ...
+
+
+def _as_lost(exc: Exception) -> ConnectionLost:
+    if isinstance(exc, _RESET_ERRORS):
+        return ConnectionLost("the connection was reset by the debugger's side")
+    if isinstance(exc, OSError) and exc.strerror:
+        return ConnectionLost(f"the connection broke: {exc.strerror}")
+    return ConnectionLost(f"the connection broke: {exc}")

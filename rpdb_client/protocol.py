@@ -93,6 +93,9 @@ _DECOR = r"(?:\x1b\[[0-9;]*m|[\x01\x02])*"
 _DECOR_RE = re.compile(_DECOR)
 _INCOMPLETE_ESCAPE = re.compile(r"\x1b(?:\[[0-9;]*)?\Z")
 _SGR_OR_MARK = re.compile(r"\x1b\[[0-9;]*m|[\x01\x02]")
+_DECOR_STARTS = frozenset("\x1b\x01\x02")
+_PROMPT_STARTS = frozenset("(i>.I \x1b\x01\x02")
+"""The first characters of every built-in prompt (a fast "cannot be a prompt")."""
 
 _NESTED_PDB = "|".join(
     "\\(" * depth + "Pdb" + "\\)" * depth + " " for depth in range(MAX_NESTING, 0, -1)
@@ -248,7 +251,8 @@ class Parser:
                 if match is None:
                     break
                 skip = 1  # the newline before the prompt ends the output
-                events.append(Output(text[pos : match.start() + 1]))
+                if match.start() + 1 > pos:
+                    events.append(Output(text[pos : match.start() + 1]))
             events.append(self._prompt(match, skip))
             self._line_start = True
             pos = self._skip_prompt_decoration(text, match.end())
@@ -256,7 +260,7 @@ class Parser:
             self._held = text[pos:]
             pos = len(text)
         last_newline = text.rfind("\n", pos)
-        if last_newline >= 0:
+        if last_newline >= pos:
             events.append(Output(text[pos : last_newline + 1]))
             pos = last_newline + 1
             self._line_start = True
@@ -267,10 +271,13 @@ class Parser:
             else:
                 events.append(Output(rest))
                 self._line_start = False
-        return [event for event in events if not (isinstance(event, Output) and not event.text)]
+        return events
 
     def _skip_prompt_decoration(self, text: str, pos: int) -> int:
         """Drop colour codes right after a prompt (IPython closes its coloured prompt)."""
+        if pos < len(text) and text[pos] not in _DECOR_STARTS:
+            self._after_prompt = False  # the common case, decided without a regex
+            return pos
         end = _DECOR_RE.match(text, pos)
         pos = end.end() if end else pos
         self._after_prompt = pos == len(text) or bool(_INCOMPLETE_ESCAPE.match(text, pos))
@@ -278,7 +285,9 @@ class Parser:
 
     def _prompt(self, match: re.Match[str], skip: int) -> Prompt:
         name = match.lastgroup or ""
-        shown = _SGR_OR_MARK.sub("", match.group(0)[skip:])
+        shown = match.group(0)[skip:]
+        if shown[0] in _DECOR_STARTS:
+            shown = _SGR_OR_MARK.sub("", shown)
         kind = _KINDS.get(name, PromptKind.CUSTOM)
         if kind.is_debugger:
             self.expect_interact = False
@@ -294,7 +303,7 @@ class Parser:
         return self._could_be_builtin_prompt(rest)
 
     def _could_be_builtin_prompt(self, rest: str) -> bool:
-        if len(rest) > _HOLD_LIMIT:
+        if len(rest) > _HOLD_LIMIT or rest[0] not in _PROMPT_STARTS:
             return False
         decor = _DECOR_RE.match(rest)
         core = rest[decor.end() :] if decor else rest

@@ -221,6 +221,10 @@ class Session:
         else:
             self._cancel_timer("quiet")
 
+    def expects_reply(self) -> bool:
+        """A line was sent and no prompt came back yet (the connection may read on at once)."""
+        return self.state is State.BUSY or self.state is State.DETACHING
+
     def on_end(self, error: Optional[ConnectionLost]) -> None:
         """The connection ended: EOF (``None``) or broke (``error``)."""
         if self._ended.done():
@@ -269,20 +273,22 @@ class Session:
 
     def _track(self, text: str) -> None:
         """Follow breakpoints and the location in the output (lines may come in pieces)."""
-        scanned = self._output_tail + text
-        cut = scanned.rfind("\n") + 1
-        complete, self._output_tail = scanned[:cut], scanned[cut:][-200:]
-        if not complete:
+        cut = text.rfind("\n") + 1
+        if not cut:
+            self._output_tail = (self._output_tail + text)[-200:]
             return
-        lines = "\n" + complete
-        if "reakpoint " in lines:
+        complete = self._output_tail + text[:cut]
+        self._output_tail = text[cut:][-200:]
+        if "reakpoint " in complete:
+            lines = "\n" + complete
             for match in _BREAKPOINT_SET.finditer(lines):
                 self.breakpoints.add(int(match.group(1)))
             for match in _BREAKPOINT_GONE.finditer(lines):
                 self.breakpoints.discard(int(match.group(1)))
-        locations = _LOCATION.findall(complete[-4096:])
-        if locations:
-            self.location = locations[-1]
+        if complete.startswith("> ") or "\n> " in complete:
+            locations = _LOCATION.findall(complete[-4096:])
+            if locations:
+                self.location = locations[-1]
 
     def _on_prompt(self, prompt: Prompt) -> None:
         self._output_tail = ""

@@ -11,12 +11,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import re
+import select
 import socket
+import time
 from typing import Optional, Protocol
 
 from rpdb_client.errors import ConnectError, ConnectionLost, ConnectionRefused
 
 READ_SIZE = 256 * 1024
+REPLY_WAIT = 0.0003
+"""How long the read callback waits for more of a reply before returning to the event loop."""
+REPLY_BUDGET = 0.005
+"""The longest one read callback may keep the event loop (and so the terminal UI) waiting."""
 _QUICKACK: Optional[int] = getattr(socket, "TCP_QUICKACK", None)
 _RESET_ERRORS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
 
@@ -25,11 +32,14 @@ class UnsendableLine(ValueError):
     """A line holds a character that must never reach the debugger (a control character)."""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def check_line(line: str) -> None:
     """Refuse what a remote pdb would choke on: control characters and line breaks inside."""
-    for char in line:
-        if (char < " " and char != "\t") or char == "\x7f":
-            raise UnsendableLine(f"the line holds the control character {char!r}, not sent")
+    found = _CONTROL.search(line)
+    if found:
+        raise UnsendableLine(f"the line holds the control character {found.group()!r}, not sent")
 
 
 class Connection(asyncio.Protocol):
@@ -50,6 +60,8 @@ class Connection(asyncio.Protocol):
         self._early: list[bytes] = []
         self._early_end: Optional[ConnectionLost] = None
         self._ended = False
+        self._poller = select.poll()
+        self._poller.register(sock, select.POLLIN)
         self._arm_quickack()
 
     @classmethod
@@ -108,8 +120,34 @@ class Connection(asyncio.Protocol):
         self._arm_quickack()
         if self._receiver is None:
             self._early.append(data)
-        else:
-            self._receiver.on_data(data)
+            return
+        self._receiver.on_data(data)
+        self._read_rest_of_reply()
+
+    def _read_rest_of_reply(self) -> None:
+        """While a reply is expected, read it here instead of going round the event loop.
+
+        A round trip through asyncio's loop costs about as much as pdb's own work on a short
+        command; a blocking client does not pay it. So while the receiver says a reply is under
+        way, wait briefly (REPLY_WAIT) for the next bytes right here, within REPLY_BUDGET.
+        """
+        receiver = self._receiver
+        deadline = time.monotonic() + REPLY_BUDGET
+        while receiver is not None and receiver.expects_reply() and not self._ended:
+            if not self._poller.poll(REPLY_WAIT * 1000) or time.monotonic() > deadline:
+                return
+            try:
+                data = self._sock.recv(READ_SIZE)
+            except BlockingIOError:
+                return
+            except OSError as error:
+                self._deliver_end(_as_lost(error))
+                return
+            if not data:
+                self._deliver_end(None)
+                return
+            self._arm_quickack()
+            receiver.on_data(data)
 
     def eof_received(self) -> bool:
         self._deliver_end(None)
@@ -180,6 +218,9 @@ class Receiver(Protocol):
     def on_data(self, data: bytes) -> None: ...
 
     def on_end(self, error: Optional[ConnectionLost]) -> None: ...
+
+    def expects_reply(self) -> bool:
+        """True while a line was sent and its reply has not ended with a prompt."""
 
 
 def _as_lost(exc: Exception) -> ConnectionLost:

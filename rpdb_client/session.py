@@ -18,7 +18,7 @@ import enum
 import re
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional, Protocol
 
 from rpdb_client.errors import ConnectionLost, ExitStatus
@@ -134,6 +134,9 @@ class Session:
         self.breakpoints: set[int] = set()
         self.location: Optional[str] = None
         self.connected_at = time.monotonic()
+        self.stop_number = 0
+        """Grows with every line the user sends: what was learnt at a prompt is stale after."""
+        self._query: Optional[_SideQuery] = None
         self.stopped_at: Optional[float] = None
         """When the current stop began (the first prompt after the program moved)."""
 
@@ -159,8 +162,39 @@ class Session:
         if self.state in (State.ENDED, State.DETACHING):
             return
         self._queue.append(line)
-        if self.state is State.AT_PROMPT and self.prompt is not None:
-            self._answer(self.prompt)
+        prompt = self._idle_prompt()
+        if prompt is not None:
+            self._answer(prompt)
+
+    def _idle_prompt(self) -> Optional[Prompt]:
+        """The prompt the server waits at, unless a side query is in flight."""
+        return self.prompt if self.state is State.AT_PROMPT and self._query is None else None
+
+    def query(self, line: str) -> Optional[asyncio.Future[str]]:
+        """Send a side query at an idle debugger prompt; its reply never reaches the listener.
+
+        Returns a future for the text the debugger printed before its next prompt, or None when
+        the session is not idle at pdb's own prompt (a query at ``(com) `` would be recorded
+        into the command list, at ``>>> `` it would run as Python). Lines the user sends in the
+        meantime wait for the query's prompt. A caller that stops waiting (a deadline) leaves
+        the session consistent: the reply is still read and dropped.
+        """
+        if (
+            self.state is not State.AT_PROMPT
+            or self.prompt is None
+            or self.prompt.kind is not PromptKind.PDB
+            or self._query is not None
+            or self._queue
+        ):
+            return None
+        check_line(line)
+        self._query = _SideQuery(self._loop.create_future())
+        try:
+            self.connection.send_line(line, self._encoding)
+        except ConnectionLost:
+            self._query = None
+            return None
+        return self._query.reply
 
     def unsent(self) -> list[str]:
         """Take back the lines still queued (the session ended before their prompt came)."""
@@ -171,8 +205,9 @@ class Session:
     def finish(self) -> None:
         """No more lines will come: detach safely once the queue is empty."""
         self._finish_when_idle = True
-        if self.state is State.AT_PROMPT and self.prompt is not None and not self._queue:
-            self._answer(self.prompt)
+        prompt = self._idle_prompt()
+        if prompt is not None and not self._queue:
+            self._answer(prompt)
         elif self.state is State.RUNNING and not self.breakpoints:
             self._end_without_eof()
 
@@ -180,8 +215,9 @@ class Session:
         """Leave now, safely: drop queued lines, ``c`` at the next prompt, drain, close."""
         self._queue.clear()
         self._finish_when_idle = True
-        if self.state is State.AT_PROMPT and self.prompt is not None:
-            self._answer(self.prompt)
+        prompt = self._idle_prompt()
+        if prompt is not None:
+            self._answer(prompt)
         elif self.state is State.RUNNING:
             # After the user's own `c` nothing can be sent until a prompt; with breakpoints left
             # the program may stop again with nobody reading (PROTOCOL.md section 4).
@@ -223,7 +259,7 @@ class Session:
 
     def expects_reply(self) -> bool:
         """A line was sent and no prompt came back yet (the connection may read on at once)."""
-        return self.state is State.BUSY or self.state is State.DETACHING
+        return self.state is State.BUSY or self.state is State.DETACHING or self._query is not None
 
     def on_end(self, error: Optional[ConnectionLost]) -> None:
         """The connection ended: EOF (``None``) or broke (``error``)."""
@@ -263,13 +299,28 @@ class Session:
 
     def _handle(self, events: list[Event]) -> None:
         for event in events:
-            if isinstance(event, Output):
+            if self._query is not None:
+                self._handle_query_event(event)
+            elif isinstance(event, Output):
                 self._track(event.text)
                 self._listener.on_output(event.text)
             elif isinstance(event, Prompt):
                 self._on_prompt(event)
             elif isinstance(event, Eof):
                 pass
+
+    def _handle_query_event(self, event: Event) -> None:
+        query = self._query
+        assert query is not None
+        if isinstance(event, Output):
+            query.text.append(event.text)
+        elif isinstance(event, Prompt):
+            self._query = None
+            self.prompt = event
+            if not query.reply.done():
+                query.reply.set_result("".join(query.text))
+            if self._queue or self._finish_when_idle:
+                self._answer(event)  # the user typed while the query ran
 
     def _track(self, text: str) -> None:
         """Follow breakpoints and the location in the output (lines may come in pieces)."""
@@ -329,6 +380,7 @@ class Session:
         return "c"
 
     def _send(self, line: str, prompt: Prompt) -> None:
+        self.stop_number += 1
         # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
         # `commands` list or at `>>> ` does not resume the program.
         self._last_word = command_word(line) if prompt.kind.is_debugger else ""
@@ -398,6 +450,14 @@ class Session:
             received_nothing=not self._received_any,
             was_at_prompt=self.state is State.AT_PROMPT,
         )
+
+
+@dataclass
+class _SideQuery:
+    """A side query in flight: where its reply goes, and the text received so far."""
+
+    reply: asyncio.Future[str]
+    text: list[str] = field(default_factory=list)
 
 
 _LEFT_INTERACT = (

@@ -36,3 +36,14 @@ class Settings:
     toolbar: bool = True
     raw: bool = False
     """Pass the debugger's output to the terminal untouched (no escape-sequence filtering)."""
+    # Finding debuggers and knowing who is behind them.
+    list_debuggers: bool = False
+    json: bool = False
+    pick: bool = False
+    any_port: bool = False
+    pid: Optional[int] = None
+    timeout_hint: Optional[float] = None
+    trust_owner: bool = False
+    ascii: bool = False
+    log_file: Optional[str] = None
+    remote_completion: bool = True

@@ -104,7 +104,8 @@ class LineFrontEnd:
         self._session = session
         host, port = session.connection.peer
         label = f" (session {number})" if self._settings.wait else ""
-        self.on_notice(f"connected to {host}:{port}{label}")
+        who = session.identity.describe() if session.identity else ""
+        self.on_notice(f"connected to {host}:{port}{label}" + (f": {who}" if who else ""))
         for command in self._settings.commands:
             session.send(command)
         self._hand_over()
@@ -118,7 +119,7 @@ class LineFrontEnd:
                 self._lines.extendleft(reversed(leftover))
             else:
                 self.on_notice(f"{len(leftover)} line(s) were not sent: the session ended first")
-        self.on_notice(describe_end(end))
+        self.on_notice(describe_end(end, session))
 
     def on_notice(self, text: str) -> None:
         self._flush()

@@ -6,7 +6,11 @@ outcome the same way. Standard library only.
 
 from __future__ import annotations
 
-from rpdb_client.session import Ending, SessionEnd
+import time
+from typing import Optional
+
+from rpdb_client.processes import WorkerTimeout
+from rpdb_client.session import Ending, Session, SessionEnd
 
 REFUSED_HINT = (
     "Is set_trace() reached yet? Use --wait to wait for it. remote-pdb picks a random port "
@@ -19,8 +23,51 @@ LOST_HINT = (
 )
 
 
-def describe_end(end: SessionEnd) -> str:
-    """One or two sentences saying how a session ended."""
+_RAISE = {
+    "harakiri": "raise it while debugging (harakiri = 3600 in the uWSGI config)",
+    "gunicorn-timeout": "raise it while debugging (gunicorn --timeout 3600)",
+    "given": "raise the server's limit while debugging",
+}
+_NAMES = {"harakiri": "uWSGI's harakiri", "gunicorn-timeout": "gunicorn's worker timeout"}
+
+
+def timeout_warning(timeout: WorkerTimeout, share: float) -> str:
+    """The warning at ``share`` (0.5, 0.8) of a worker's limit."""
+    name = _NAMES.get(timeout.kind, "the server's time limit")
+    left = timeout.seconds * (1 - share)
+    return (
+        f"{share:.0%} of {name} ({timeout.seconds:g} s, from {timeout.source}) has passed since "
+        f"this session began, more since the request did: the worker is killed in {left:.0f} s "
+        "at most. Finish with c, or " + _RAISE[timeout.kind] + "."
+    )
+
+
+def describe_end(end: SessionEnd, session: Optional[Session] = None) -> str:
+    """One or two sentences saying how a session ended (with the likely cause of a loss)."""
+    if end.ending is Ending.LOST and session is not None:
+        cause = _loss_cause(session)
+        if cause:
+            return f"connection lost: {end.detail}.\n{cause}"
+    return _describe(end)
+
+
+def _loss_cause(session: Session) -> str:
+    timeout = session.identity.timeout if session.identity else None
+    if timeout is None:
+        return ""
+    elapsed = time.monotonic() - session.connected_at
+    name = _NAMES.get(timeout.kind, "the server's time limit")
+    likely = "the likely cause" if elapsed >= timeout.seconds * 0.9 else "a possible cause"
+    return (
+        f"The worker was probably killed: {name} ({timeout.seconds:g} s, from {timeout.source}) "
+        f"is {likely}; this session lasted {elapsed:.0f} s. To debug at leisure, "
+        + _RAISE[timeout.kind]
+        + ", and raise the proxy's read timeout too (nginx: uwsgi_read_timeout, "
+        "proxy_read_timeout)."
+    )
+
+
+def _describe(end: SessionEnd) -> str:
     detail = f": {end.detail}" if end.detail else ""
     if end.ending is Ending.CONTINUED:
         return "session ended: the program continued"

@@ -78,7 +78,7 @@ class WorkerTimeout:
 
     seconds: float
     source: str
-    kind: Literal["harakiri", "gunicorn-timeout"]
+    kind: Literal["harakiri", "gunicorn-timeout", "given"]
 
 
 @dataclass(frozen=True)

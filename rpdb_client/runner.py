@@ -14,7 +14,10 @@ import signal
 from typing import Optional, Protocol
 
 from rpdb_client.config import Settings
+from rpdb_client.discovery import ListenerScan, connect_address, is_local
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
+from rpdb_client.identity import Identity, PeerTracker, UntrustedListener
+from rpdb_client.messages import timeout_warning
 from rpdb_client.protocol import Prompt
 from rpdb_client.session import Ending, Session, SessionEnd, SessionListener, State
 from rpdb_client.transport import Connection
@@ -52,9 +55,15 @@ class Runner:
         self._worst = ExitStatus.OK
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
+        self._peers = PeerTracker(settings.timeout_hint, settings.trust_owner)
+        self._scan = ListenerScan(settings.pid, settings.trust_owner) if settings.any_port else None
+        self._warned_remote = False
 
     @property
     def target(self) -> str:
+        if self.settings.any_port:
+            which = f" of pid {self.settings.pid}" if self.settings.pid else ""
+            return f"any port{which} on this machine"
         host = self.settings.host
         return f"[{host}]:{self.settings.port}" if ":" in host else f"{host}:{self.settings.port}"
 
@@ -127,9 +136,7 @@ class Runner:
         pause = FIRST_RETRY
         while True:
             try:
-                return await Connection.open(
-                    self.settings.host, self.settings.port, self.settings.connect_timeout
-                )
+                return await self._try_connect()
             except ConnectionRefused:
                 pass
             except ConnectError as error:
@@ -139,6 +146,56 @@ class Runner:
             await asyncio.sleep(pause)
             pause = min(pause * 2, LONGEST_RETRY) if pause < LONGEST_RETRY else pause
 
+    async def _try_connect(self) -> Connection:
+        """One attempt: the configured port, or with ``--any`` each debugger now waiting."""
+        if self._scan is None:
+            return await Connection.open(
+                self.settings.host, self.settings.port, self.settings.connect_timeout
+            )
+        waiting = self._scan.waiting()
+        for number, (listener, _) in enumerate(waiting):
+            host = connect_address(listener.address)
+            try:
+                connection = await Connection.open(
+                    host, listener.port, self.settings.connect_timeout
+                )
+            except ConnectError:
+                continue
+            others = [f"port {entry.port} (pid {process.pid})" for entry, process in waiting]
+            del others[number]
+            if others:
+                self.front_end.on_notice(
+                    f"{len(others)} more debugger(s) waiting, served next: {', '.join(others)}"
+                )
+            return connection
+        raise ConnectionRefused("no debugger is waiting")
+
+    async def _identify(self, connection: Connection) -> Optional[Identity]:
+        host = connection.peer[0]
+        if not is_local(host):
+            if not self._warned_remote:
+                self._warned_remote = True
+                self.front_end.on_notice(_REMOTE_WARNING.format(host=host))
+            return None
+        try:
+            return await self._peers.identify(connection.local, connection.peer)
+        except UntrustedListener:
+            connection.close()  # nothing was sent: the squatter learns nothing
+            raise
+
+    def _watch_timeout(self, session: Session) -> list[asyncio.TimerHandle]:
+        """Warn at 50% and 80% of the worker's limit, counted from the connection."""
+        timeout = session.identity.timeout if session.identity else None
+        if timeout is None:
+            return []
+        loop = asyncio.get_running_loop()
+
+        def warn(share: float) -> None:
+            if session.state is not State.ENDED:
+                self.front_end.on_notice(timeout_warning(timeout, share))
+
+        return [loop.call_later(timeout.seconds * share, warn, share) for share in (0.5, 0.8)]
+
     async def _run_session(self, connection: Connection) -> tuple[SessionEnd, Optional[Connection]]:
         session = Session(
             connection,
@@ -147,6 +204,8 @@ class Runner:
             first_byte_timeout=self.settings.connect_timeout,
         )
         self.session = session
+        session.identity = await self._identify(connection)
+        timers = self._watch_timeout(session)
         self.front_end.on_session_start(session, self.sessions_done + 1)
         if self.interrupted:
             session.detach()
@@ -161,6 +220,8 @@ class Runner:
             if next_connection is not None:
                 session.close_running()
         end = await running
+        for timer in timers:
+            timer.cancel()
         if follower is not None and not follower.done():
             follower.cancel()
             next_connection = await self._adopt_follow_attempt()
@@ -210,6 +271,12 @@ class Runner:
             await asyncio.sleep(pause)
             pause = min(pause * 2, LONGEST_RETRY)
         return None
+
+
+_REMOTE_WARNING = (
+    "{host} is not this machine: pdb's traffic is neither authenticated nor encrypted; "
+    "prefer an SSH tunnel (ssh -L 4444:127.0.0.1:4444 {host}, then connect to 127.0.0.1)"
+)
 
 
 class _Unseen:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Protocol
 
 from rpdb_client.errors import ConnectionLost, ExitStatus
+from rpdb_client.identity import Identity
 from rpdb_client.protocol import (
     Eof,
     Event,
@@ -134,6 +135,8 @@ class Session:
         self.breakpoints: set[int] = set()
         self.location: Optional[str] = None
         self.connected_at = time.monotonic()
+        self.identity: Optional[Identity] = None
+        """The process behind the connection, when the runner could tell (a local peer)."""
         self.stop_number = 0
         """Grows with every line the user sends: what was learnt at a prompt is stale after."""
         self._query: Optional[_SideQuery] = None

@@ -57,7 +57,9 @@ def _loss_cause(session: Session) -> str:
         return ""
     elapsed = time.monotonic() - session.connected_at
     name = _NAMES.get(timeout.kind, "the server's time limit")
-    likely = "the likely cause" if elapsed >= timeout.seconds * 0.9 else "a possible cause"
+    # Counted from the connection, the elapsed time is only a lower bound of the request's
+    # (which began before set_trace() ran): past half the limit, the limit is the best guess.
+    likely = "the likely cause" if elapsed >= timeout.seconds * 0.5 else "a possible cause"
     return (
         f"The worker was probably killed: {name} ({timeout.seconds:g} s, from {timeout.source}) "
         f"is {likely}; this session lasted {elapsed:.0f} s. To debug at leisure, "

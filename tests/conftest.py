@@ -18,8 +18,15 @@ def debuggee(tmp_path: Path) -> Iterator[Callable[..., Debuggee]]:
     """Start debugged programs: ``debuggee(kind, scenario)``; all are killed at the end."""
     started: list[Debuggee] = []
 
-    def start(kind: str, scenario: str, env: Optional[dict[str, str]] = None) -> Debuggee:
-        program = Debuggee(kind, scenario, tmp_path, env)
+    def start(
+        kind: str,
+        scenario: str,
+        env: Optional[dict[str, str]] = None,
+        executable: str = sys.executable,
+        extra_args: tuple[str, ...] = (),
+        port: Optional[int] = None,
+    ) -> Debuggee:
+        program = Debuggee(kind, scenario, tmp_path, env, executable, extra_args, port)
         started.append(program)
         program.wait_listening()
         return program

@@ -67,9 +67,18 @@ def is_listening(port: int) -> bool:
 class Debuggee:
     """A debugged program: ``kind`` is the server, ``scenario`` a function of target.py."""
 
-    def __init__(self, kind: str, scenario: str, tmp: Path, env: Optional[dict[str, str]] = None):
+    def __init__(
+        self,
+        kind: str,
+        scenario: str,
+        tmp: Path,
+        env: Optional[dict[str, str]] = None,
+        executable: str = sys.executable,
+        extra_args: tuple[str, ...] = (),
+        port: Optional[int] = None,
+    ):
         self.kind = kind
-        self.port = free_port()
+        self.port = port or free_port()
         self.record_path = tmp / f"record-{kind}-{scenario}-{self.port}.json"
         self.log_path = tmp / f"log-{kind}-{scenario}-{self.port}.txt"
         full_env = dict(os.environ)
@@ -83,7 +92,15 @@ class Debuggee:
         full_env.update(env or {})
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed by stop()
         self.process = subprocess.Popen(
-            [sys.executable, str(TARGET), kind, str(self.port), str(self.record_path), scenario],
+            [
+                executable,
+                str(TARGET),
+                kind,
+                str(self.port),
+                str(self.record_path),
+                scenario,
+                *extra_args,
+            ],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -134,7 +134,18 @@ def printing_thread() -> None:
     record["values"]["ticked"] = True
 
 
+def harakiri_after(seconds: float) -> None:
+    """Stand in for uWSGI's harakiri: SIGKILL this process ``seconds`` from now."""
+    import signal
+
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGKILL))
+    timer.daemon = True
+    timer.start()
+
+
 def main() -> None:
+    if "--harakiri" in sys.argv:
+        harakiri_after(float(sys.argv[sys.argv.index("--harakiri") + 1]))
     try:
         globals()[SCENARIO]()
         record["reached_end"] = True

@@ -1,0 +1,86 @@
+"""Which process a session is in, same or new across sessions, and worker timeouts.
+
+Real rpdb programs; the harakiri case uses a stand-in: Python started through a link named
+``uwsgi`` with ``--harakiri 2`` on its command line, which SIGKILLs itself when the limit
+passes, as uWSGI's master would (a real uWSGI runs in the end-to-end tests).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Callable
+
+from debuggee import Debuggee, free_port, run_client, start_client
+
+Start = Callable[..., Debuggee]
+
+
+def test_first_line_names_the_process(debuggee: Start) -> None:
+    program = debuggee("rpdb", "simple")
+    result = run_client("--port", str(program.port), stdin="c\n")
+    assert result.returncode == 0, result.stderr
+    assert f"connected to 127.0.0.1:{program.port}: pid {program.process.pid} (python" in (
+        result.stderr
+    )
+
+
+def test_same_process_across_a_loop(debuggee: Start) -> None:
+    program = debuggee("rpdb", "loop3")
+    result = run_client("--port", str(program.port), "--wait", "--count", "3", "-c", "c")
+    assert result.returncode == 0, result.stderr
+    connected = [line for line in result.stderr.splitlines() if "connected to" in line]
+    assert len(connected) == 3
+    assert "same process" not in connected[0] and "new process" not in connected[0]
+    assert all(f"pid {program.process.pid}" in line for line in connected)
+    assert all("same process" in line for line in connected[1:])
+    assert program.finish()["reached_end"] is True
+
+
+def test_new_process_when_another_one_stops(tmp_path: Path) -> None:
+    port = free_port()
+    client = start_client("--port", str(port), "--wait", "--count", "2", "-c", "c")
+    programs = []
+    try:
+        for _ in range(2):  # one after the other on the same port, each let go by `-c c`
+            programs.append(Debuggee("rpdb", "simple", tmp_path, port=port))
+            assert programs[-1].finish()["reached_end"] is True
+        client.wait(timeout=15)
+        stderr = client.stderr.read() if client.stderr else ""
+    finally:
+        client.kill()
+        for program in programs:
+            program.stop()
+    assert client.returncode == 0, stderr
+    connected = [line for line in stderr.splitlines() if "connected to" in line]
+    assert f"pid {programs[0].process.pid}" in connected[0]
+    assert f"pid {programs[1].process.pid}" in connected[1] and "new process" in connected[1]
+
+
+def _uwsgi_stand_in(tmp_path: Path) -> tuple[str, dict[str, str]]:
+    link = tmp_path / "uwsgi"
+    link.symlink_to(os.path.realpath(sys.executable))
+    # Started through another name, Python no longer finds the virtual environment.
+    return str(link), {"PYTHONPATH": sysconfig.get_paths()["purelib"]}
+
+
+def test_harakiri_is_warned_about_and_named_after_the_kill(debuggee: Start, tmp_path: Path) -> None:
+    executable, env = _uwsgi_stand_in(tmp_path)
+    program = debuggee(
+        "rpdb", "simple", env=env, executable=executable, extra_args=("--harakiri", "2")
+    )
+    client = start_client("--port", str(program.port))
+    try:
+        client.wait(timeout=15)  # idle at the prompt until the stand-in's harakiri kills it
+        stderr = client.stderr.read() if client.stderr else ""
+    finally:
+        client.kill()
+    assert client.returncode == 1
+    assert "(uwsgi" in stderr
+    assert "50% of uWSGI's harakiri (2 s, from uwsgi --harakiri)" in stderr
+    assert "connection lost" in stderr
+    assert "uWSGI's harakiri (2 s, from uwsgi --harakiri) is the likely cause" in stderr
+    assert "harakiri = 3600" in stderr
+    assert "Traceback" not in stderr

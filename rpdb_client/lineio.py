@@ -20,6 +20,7 @@ from typing import Optional, TextIO
 from rpdb_client.config import Settings
 from rpdb_client.messages import describe_end
 from rpdb_client.protocol import Prompt
+from rpdb_client.sanitize import Sanitizer
 from rpdb_client.session import Session, SessionEnd, State
 from rpdb_client.transport import UnsendableLine
 
@@ -36,6 +37,8 @@ class LineFrontEnd:
         self._session: Optional[Session] = None
         self._shown_prompt: Optional[Prompt] = None
         self._line_number = 0
+        # Output is data, not instructions for the terminal (request data can be hostile).
+        self._sanitizer = Sanitizer(raw=settings.raw or not stdout.isatty())
 
     # -- standard input ----------------------------------------------------------------------
 
@@ -112,6 +115,7 @@ class LineFrontEnd:
 
     def on_session_end(self, session: Session, end: SessionEnd) -> None:
         self._session = None
+        self._stdout.write(self._sanitizer.flush())
         self._flush()
         leftover = session.unsent()
         if leftover:
@@ -129,7 +133,7 @@ class LineFrontEnd:
     # -- the session's callbacks -------------------------------------------------------------
 
     def on_output(self, text: str) -> None:
-        self._stdout.write(text)
+        self._stdout.write(self._sanitizer.feed(text))
 
     def on_prompt(self, prompt: Prompt) -> None:
         self._show_prompt(prompt)
@@ -146,7 +150,7 @@ class LineFrontEnd:
     def _show_prompt(self, prompt: Prompt) -> None:
         if self._shown_prompt is not prompt:
             self._shown_prompt = prompt
-            self._stdout.write(prompt.text)
+            self._stdout.write(self._sanitizer.flush() + prompt.text)
 
     def _flush(self) -> None:
         # stdout's reader may have gone away; the session must still end safely.

@@ -202,6 +202,7 @@ class Runner:
             self.front_end,
             extra_prompts=self.settings.prompt_regex,
             first_byte_timeout=self.settings.connect_timeout,
+            ascii_only=self.settings.ascii,
         )
         self.session = session
         session.identity = await self._identify(connection)
@@ -292,4 +293,7 @@ class _Unseen:
         pass
 
     def on_state(self, state: State) -> None:
+        pass
+
+    def on_notice(self, text: str) -> None:
         pass

@@ -21,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Protocol
 
+from rpdb_client.asciify import to_ascii
 from rpdb_client.errors import ConnectionLost, ExitStatus
 from rpdb_client.identity import Identity
 from rpdb_client.protocol import (
@@ -95,6 +96,9 @@ class SessionListener(Protocol):
 
     def on_state(self, state: State) -> None: ...
 
+    def on_notice(self, text: str) -> None:
+        """Advice from the session about the server (shown as the client's own words)."""
+
 
 def command_word(line: str) -> str:
     """The pdb command a line starts with (``p`` for ``p x``, ``!`` for ``!x = 1``)."""
@@ -115,12 +119,16 @@ class Session:
         extra_prompts: tuple[str, ...] = (),
         first_byte_timeout: float = 5.0,
         encoding: str = "utf-8",
+        ascii_only: bool = False,
     ) -> None:
         self.connection = connection
         self.parser = Parser(extra_prompts)
         self._listener = listener
         self._first_byte_timeout = first_byte_timeout
         self._encoding = encoding
+        self.ascii_only = ascii_only
+        """Escape non-ASCII input for a server that decodes ASCII (``--ascii``)."""
+        self._ascii_offered = ascii_only
         self._queue: deque[str] = deque()
         self._finish_when_idle = False
         self._loop = asyncio.get_running_loop()
@@ -162,6 +170,8 @@ class Session:
     def send(self, line: str) -> None:
         """Queue a line; it goes out at the next prompt (at once if the server waits now)."""
         check_line(line)
+        if self.ascii_only:
+            line = to_ascii(line)
         if self.state in (State.ENDED, State.DETACHING):
             return
         self._queue.append(line)
@@ -339,6 +349,9 @@ class Session:
                 self.breakpoints.add(int(match.group(1)))
             for match in _BREAKPOINT_GONE.finditer(lines):
                 self.breakpoints.discard(int(match.group(1)))
+        if not self._ascii_offered and "'ascii' codec" in complete:
+            self._ascii_offered = True
+            self._listener.on_notice(_ASCII_ADVICE)
         if complete.startswith("> ") or "\n> " in complete:
             locations = _LOCATION.findall(complete[-4096:])
             if locations:
@@ -463,6 +476,11 @@ class _SideQuery:
     text: list[str] = field(default_factory=list)
 
 
+_ASCII_ADVICE = (
+    "the debugger's side encodes and decodes ASCII (a server started with LANG=C?): a "
+    "non-ASCII character typed there kills the request. Use --ascii (in the REPL, :ascii), "
+    "which escapes such characters inside string literals"
+)
 _LEFT_INTERACT = (
     "left from inside interact, where pdb cannot be left safely: the program gets BdbQuit"
 )

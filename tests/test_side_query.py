@@ -40,6 +40,9 @@ class Recorder:
     def on_state(self, state: State) -> None:
         pass
 
+    def on_notice(self, text: str) -> None:
+        pass
+
 
 async def drive(port: int, body: Callable[[Session, Recorder], object]) -> Ending:
     recorder = Recorder()

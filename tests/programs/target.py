@@ -134,6 +134,13 @@ def printing_thread() -> None:
     record["values"]["ticked"] = True
 
 
+def hostile() -> None:
+    """Request data an attacker controls: a title, a clipboard write, a screen clear, colour."""
+    payload = "\x1b]0;OWNED\x07\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[H\x1b[31mRED\x1b[0m\r\n"
+    stop()
+    record["values"]["payload"] = payload
+
+
 def harakiri_after(seconds: float) -> None:
     """Stand in for uWSGI's harakiri: SIGKILL this process ``seconds`` from now."""
     import signal

@@ -83,13 +83,15 @@ class Runner:
 
         A second one while a detach still waits for a prompt closes at once: the user insists.
         """
-        if self.interrupted and self.session is not None and self.session.detaching:
-            self.front_end.on_notice("closing now, without waiting for the debugger's prompt")
+        if self.interrupted and self.session is not None:
             self.session.abandon()
+            return
         self.interrupted = True
         self._stop.set()
         if self.session is not None:
             self.session.detach()
+            if self.session.state in (State.BUSY, State.STARTING):
+                self.front_end.on_notice(_WAITING_TO_DETACH)
 
     def stop_after_session(self) -> None:
         """End the run once the current session is over (the front end has nothing more)."""
@@ -274,6 +276,10 @@ class Runner:
         return None
 
 
+_WAITING_TO_DETACH = (
+    "waiting for the debugger's next prompt to detach safely (a command is still running); "
+    "press Ctrl-C again to close at once, which raises BdbQuit in the program"
+)
 _REMOTE_WARNING = (
     "{host} is not this machine: pdb's traffic is neither authenticated nor encrypted; "
     "prefer an SSH tunnel (ssh -L 4444:127.0.0.1:4444 {host}, then connect to 127.0.0.1)"

@@ -8,6 +8,7 @@ so the tests can assert that the client sent nothing.
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from typing import Callable
 
 import pytest
-from debuggee import Debuggee, run_client
+from debuggee import Debuggee, run_client, start_client, wait_until
 
 Start = Callable[..., Debuggee]
 
@@ -105,3 +106,29 @@ def test_wait_follows_remote_pdb_to_its_next_listener(debuggee: Start) -> None:
     assert record["error"] is None and record["reached_end"], record
     assert record["values"]["seen"] == [100, 101, 102]
     assert result.stderr.count("connected to") == 3
+
+
+def test_a_signal_during_a_running_command_waits_for_the_prompt_and_says_so(
+    fake_server: Callable[[bytes], FakeServer],
+) -> None:
+    """A second interrupt closes at once; until then nothing is closed under pdb's feet."""
+    server = fake_server(b"(Pdb) ")
+    client = start_client("--port", str(server.port))
+    try:
+        assert client.stdin is not None and client.stderr is not None
+        client.stdin.write("p slow()\n")
+        client.stdin.flush()
+        wait_until(lambda: server.received == b"p slow()\n", 10, "the command to arrive")
+        client.send_signal(signal.SIGTERM)
+        assert "waiting for the debugger's next prompt" in client.stderr.readline() + (
+            client.stderr.readline()
+        )
+        assert client.poll() is None and not server.closed_by_client.is_set()
+        client.send_signal(signal.SIGTERM)
+        client.wait(timeout=10)
+        stderr = client.stderr.read()
+    finally:
+        client.kill()
+    assert client.returncode == 130
+    assert "closed without waiting for the next prompt" in stderr
+    assert server.closed_by_client.wait(5)

@@ -159,10 +159,6 @@ class Session:
         return self.parser.saw_crlf
 
     @property
-    def detaching(self) -> bool:
-        return self.state is State.DETACHING
-
-    @property
     def pending(self) -> int:
         """Lines waiting for a prompt."""
         return len(self._queue)

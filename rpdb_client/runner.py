@@ -19,7 +19,7 @@ from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
 from rpdb_client.identity import Identity, PeerTracker, UntrustedListener
 from rpdb_client.messages import timeout_warning
 from rpdb_client.protocol import Prompt
-from rpdb_client.session import Ending, Session, SessionEnd, SessionListener, State
+from rpdb_client.session import Session, SessionEnd, SessionListener, State
 from rpdb_client.transport import Connection
 
 FIRST_RETRY = 0.0005
@@ -104,10 +104,11 @@ class Runner:
                 connection = await self._connect()
                 if connection is None:
                     break
+            if not await self._hear_first_byte(connection):
+                connection = None  # a listener being closed accepted and reset us: "not yet"
+                continue
             end, connection = await self._run_session(connection)
             self._follow_attempt = None
-            if end.ending is Ending.LOST and end.received_nothing and self.settings.wait:
-                continue  # a listener being closed accepted and reset us: "not yet"
             self.sessions_done += 1
             self._worst = max(self._worst, end.ending.status)
             if not self.settings.wait or self.sessions_done == self.settings.count:
@@ -197,6 +198,24 @@ class Runner:
                 self.front_end.on_notice(timeout_warning(timeout, share))
 
         return [loop.call_later(timeout.seconds * share, warn, share) for share in (0.5, 0.8)]
+
+    async def _hear_first_byte(self, connection: Connection) -> bool:
+        """Wait for the debugger's first bytes before a session begins (and is announced).
+
+        False with ``--wait`` when the connection ended before a byte: rpdb's previous
+        listener, being closed, accepts and resets a client; that is "not yet", not a session.
+        A silent peer is a session, whose end explains what the silence means.
+        """
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(connection.first_data), self.settings.connect_timeout
+            )
+        except asyncio.TimeoutError:
+            return True
+        if connection.received_bytes or not self.settings.wait:
+            return True
+        connection.close()
+        return False
 
     async def _run_session(self, connection: Connection) -> tuple[SessionEnd, Optional[Connection]]:
         session = Session(

@@ -75,12 +75,10 @@ class Ending(enum.Enum):
 
 @dataclass(frozen=True)
 class SessionEnd:
-    """The outcome of a session. ``received_nothing``: the peer closed before its first byte."""
+    """The outcome of a session."""
 
     ending: Ending
     detail: str = ""
-    received_nothing: bool = False
-    was_at_prompt: bool = False
 
 
 class SessionListener(Protocol):
@@ -142,7 +140,7 @@ class Session:
         self.prompt: Optional[Prompt] = None
         self.breakpoints: set[int] = set()
         self.location: Optional[str] = None
-        self.connected_at = time.monotonic()
+        self.connected_at = connection.connected_at
         self.identity: Optional[Identity] = None
         """The process behind the connection, when the runner could tell (a local peer)."""
         self.stop_number = 0
@@ -245,7 +243,9 @@ class Session:
 
     async def run(self) -> SessionEnd:
         """Wait until the session ends; the connection is closed by then."""
-        self._start_timer("first byte", self._first_byte_timeout, self._on_silent_peer)
+        silent_for = time.monotonic() - self.connected_at
+        delay = max(0.0, self._first_byte_timeout - silent_for)
+        self._start_timer("first byte", delay, self._on_silent_peer)
         self.connection.attach(self)
         return await asyncio.shield(self._ended)
 
@@ -456,12 +456,7 @@ class Session:
         self._finish(end)
 
     def _end(self, ending: Ending, detail: str = "") -> SessionEnd:
-        return SessionEnd(
-            ending,
-            detail,
-            received_nothing=not self._received_any,
-            was_at_prompt=self.state is State.AT_PROMPT,
-        )
+        return SessionEnd(ending, detail)
 
 
 @dataclass

@@ -60,6 +60,10 @@ class Connection(asyncio.Protocol):
         self._early: list[bytes] = []
         self._early_end: Optional[ConnectionLost] = None
         self._ended = False
+        self.first_data: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Done when the first bytes, or the end, arrived: the peer has said something."""
+        self.received_bytes = False
+        self.connected_at = time.monotonic()
         self._poller = select.poll()
         self._poller.register(sock, select.POLLIN)
         self._arm_quickack()
@@ -118,6 +122,9 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._arm_quickack()
+        self.received_bytes = True
+        if not self.first_data.done():
+            self.first_data.set_result(None)
         if self._receiver is None:
             self._early.append(data)
             return
@@ -161,6 +168,8 @@ class Connection(asyncio.Protocol):
         if self._ended:
             return
         self._ended = True
+        if not self.first_data.done():
+            self.first_data.set_result(None)
         error = _as_lost(exc) if exc is not None else None
         if self._receiver is None:
             self._early_end = error

@@ -140,9 +140,10 @@ class LineFrontEnd:
         self._flush()
 
     def on_sent(self, line: str, prompt: Prompt) -> None:
+        # No flush here: the reply follows at once; output is flushed whenever the client
+        # waits (a prompt with nothing queued, a notice, the end of a session).
         self._show_prompt(prompt)
         self._stdout.write(line + "\n")
-        self._flush()
 
     def on_state(self, state: State) -> None:
         pass

@@ -143,18 +143,34 @@ class Connection(asyncio.Protocol):
         while receiver is not None and receiver.expects_reply() and not self._ended:
             if not self._poller.poll(REPLY_WAIT * 1000) or time.monotonic() > deadline:
                 return
+            data = self._receive_waiting()
+            if data:
+                self._arm_quickack()
+                receiver.on_data(data)
+
+    def _receive_waiting(self) -> bytes:
+        """Everything already received, in one piece (remote-pdb sends many small segments).
+
+        Returns b"" when the connection ended, after delivering the end.
+        """
+        pieces = []
+        while True:
             try:
-                data = self._sock.recv(READ_SIZE)
+                data = self._sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
             except BlockingIOError:
-                return
+                break
             except OSError as error:
                 self._deliver_end(_as_lost(error))
-                return
+                return b""
             if not data:
+                if pieces:
+                    break  # deliver what came first; the transport then reads the end
                 self._deliver_end(None)
-                return
-            self._arm_quickack()
-            receiver.on_data(data)
+                return b""
+            pieces.append(data)
+            if len(data) < READ_SIZE:
+                break
+        return b"".join(pieces)
 
     def eof_received(self) -> bool:
         self._deliver_end(None)

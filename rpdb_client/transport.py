@@ -153,7 +153,7 @@ class Connection(asyncio.Protocol):
 
         Returns b"" when the connection ended, after delivering the end.
         """
-        pieces = []
+        pieces: list[bytes] = []
         while True:
             try:
                 data = self._sock.recv(READ_SIZE, socket.MSG_DONTWAIT)

@@ -135,16 +135,28 @@ def measure(kind: str, runs: int) -> list[str]:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    runs = int((argv or sys.argv[1:] or ["3"])[0])
+    """``bench.py [RUNS] [--write]``: print the table; with --write, also bench/RESULTS.md."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    write = "--write" in args
+    runs = int(next((arg for arg in args if arg.isdigit()), "3"))
     lines = [
-        f"Python {sys.version.split()[0]}, best of {runs} runs, loopback.",
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, best of {runs} runs, loopback.",
         "",
         "| measure | rpdb-connect | raw socket client | ratio |",
         "|---|---|---|---|",
     ]
     for kind in ("rpdb", "remote_pdb"):
         lines += measure(kind, runs)
-    print("\n".join(lines))
+    table = "\n".join(lines)
+    print(table)
+    if write:
+        (HERE / "RESULTS.md").write_text(
+            "# Benchmark results\n\n"
+            f"Made by `python bench/bench.py {runs} --write` on "
+            f"{time.strftime('%Y-%m-%d')}; see the docstring of bench.py for what each row "
+            "measures. Both clients run as their own process, timed from start to exit, with "
+            "their start-up subtracted.\n\n" + table + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -1,39 +1,72 @@
 """The ``rpdb-connect`` command: options, the choice of front end, errors to exit statuses.
 
-Owns the click command only. It builds :class:`~rpdb_client.config.Settings`, picks line mode or
-the REPL, runs the :class:`~rpdb_client.runner.Runner`, and turns every expected failure into one
-message on stderr and an exit status (never a traceback).
+Owns the click command only. It reads the command line and the environment (click's
+``RPDB_CONNECT_*``), leaves the config file and the merging of layers to
+:mod:`rpdb_client.config`, picks ``--list``, ``--pick``, line mode or the REPL, and turns every
+expected failure into one message on stderr and an exit status (never a traceback). The shell
+completion of option values lives in :mod:`rpdb_client.shell_values`.
+
+Every option that a config file may also set defaults to None ("not given"), so that the
+layers underneath can still decide. Heavy modules (the engine, the REPL, prompt_toolkit) are
+imported only when a mode needs them: ``--version``, ``--help`` and shell completion stay fast.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
-from typing import Optional
+from typing import Any, Callable, TypeVar
 
 import click
+from click.core import ParameterSource
 
-from rpdb_client import __version__
-from rpdb_client.config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from rpdb_client import __version__, shell_values
+from rpdb_client.config import (
+    COLOR_CHOICES,
+    DEFAULT_CONFIG_RESOURCE,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    KEYS,
+    Settings,
+    build_settings,
+    load_config,
+)
 from rpdb_client.errors import ClientError, ConnectionRefused, ExitStatus
-from rpdb_client.messages import REFUSED_HINT
+
+ENV_PREFIX = "RPDB_CONNECT"
+COMMAND_LINE = ParameterSource.COMMANDLINE
+DEFAULTS = Settings()
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 EPILOG = """\b
 Examples:
-  rpdb-connect --port 4444            connect to rpdb's default port
-  rpdb-connect --wait                 catch every set_trace() on the port
+  rpdb-connect                        connect to 127.0.0.1:4444 (rpdb's default)
+  rpdb-connect --port 6899            connect to celery.contrib.rdb's default port
+  rpdb-connect --wait                 wait for set_trace(), and again after each session
   rpdb-connect --wait -c 'p request.path' </dev/null
                                       log a value on every request, then continue
+  rpdb-connect staging-worker         a named target: [targets.staging-worker] in the config
+  rpdb-connect --list                 debuggers waiting on this machine (never connects)
+  rpdb-connect --wait --any           the next debugger to appear, on any port
+
+\b
+Configuration:
+  $XDG_CONFIG_HOME/rpdb-connect/config.toml, or --config PATH; --print-config shows every key.
+  Environment: RPDB_CONNECT_<OPTION>, e.g. RPDB_CONNECT_PORT=6899 RPDB_CONNECT_WAIT=1.
+  Precedence: options > the named target > environment > config file > defaults.
 
 \b
 Exit status:
   0    every session ended by c, q or a safe detach
   1    a connection was lost, or the peer is not a line-based pdb
-  2    usage error
+  2    usage error, or a broken config file
   3    could not connect
   130  interrupted by Ctrl-C or a signal (an open session is detached safely first)
 """
+
+# Parameters that are not Settings fields of the same name, or not settings at all.
+_RENAMED = {"list_": "list_debuggers", "any_": "any_port"}
+_NOT_SETTINGS = frozenset({"target", "config", "commands"})
 
 
 def _check_regex(
@@ -47,26 +80,72 @@ def _check_regex(
     return values
 
 
-@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+def _print_config(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.resources import files
+
+    click.echo((files("rpdb_client") / DEFAULT_CONFIG_RESOURCE).read_text("utf-8"), nl=False)
+    ctx.exit()
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    # Read from the installed metadata: importing prompt_toolkit would cost more than the rest.
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    click.echo(f"rpdb-connect {__version__}")
+    click.echo(f"Python {platform.python_version()} ({platform.python_implementation()})")
+    click.echo(f"prompt_toolkit {installed('prompt_toolkit')}")
+    click.echo(f"click {installed('click')}")
+    ctx.exit()
+
+
+def _flag(
+    on: str, off: str, default: bool, text: str, *short: str
+) -> Callable[[_Command], _Command]:
+    """A tri-state ``--x/--no-x`` flag: None when not given, so the config file may decide."""
+    help_text = f"{text} (default: {'on' if default else 'off'})."
+    return click.option(f"{on}/{off}", *short, default=None, help=help_text)
+
+
+@click.command(
+    epilog=EPILOG,
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "auto_envvar_prefix": ENV_PREFIX,
+        "max_content_width": 100,
+    },
+)
+@click.argument(
+    "target", required=False, metavar="[TARGET]", shell_complete=shell_values.complete_target
+)
 @click.option(
-    "--host", default=DEFAULT_HOST, show_default=True, help="Debugger host name or address."
+    "--host",
+    shell_complete=shell_values.complete_host,
+    help=f"Debugger host name or address (default: {DEFAULT_HOST}).",
 )
 @click.option(
     "--port",
     "-p",
     type=click.IntRange(1, 65535),
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="Debugger port.",
+    shell_complete=shell_values.complete_port,
+    help=f"Debugger port (default: {DEFAULT_PORT}; Tab lists the ports where a debugger waits).",
 )
+@_flag("--wait", "--no-wait", False, "Wait for the debugger, and again after each session", "-w")
 @click.option(
-    "--wait",
-    "-w",
-    is_flag=True,
-    help="Wait for the debugger, and for the next one after each session.",
-)
-@click.option(
-    "--count", type=click.IntRange(min=1), help="With --wait, stop after this many sessions."
+    "--count",
+    type=click.IntRange(min=1),
+    allow_from_autoenv=False,
+    help="With --wait, stop after this many sessions.",
 )
 @click.option(
     "--command",
@@ -74,105 +153,214 @@ def _check_regex(
     "commands",
     multiple=True,
     metavar="CMD",
-    help="Send CMD at the first prompt (repeatable; in every session with --wait).",
+    allow_from_autoenv=False,
+    help="Send CMD at the first prompt, after the config's on_connect (repeatable; every "
+    "session with --wait).",
 )
 @click.option(
     "--connect-timeout",
     type=click.FloatRange(min=0.1),
-    default=5.0,
-    show_default=True,
-    help="Seconds to wait for the debugger's first output before giving up.",
+    help="Seconds to wait for the debugger's first output before giving up "
+    f"(default: {DEFAULTS.connect_timeout:g}).",
 )
 @click.option(
     "--prompt-regex",
     multiple=True,
     callback=_check_regex,
     metavar="REGEX",
+    allow_from_autoenv=False,
+    default=None,
     help="An extra prompt to recognise at the start of a line (repeatable).",
 )
-@click.option("--vi", is_flag=True, help="Vi editing keys in the REPL (Emacs keys otherwise).")
+@_flag("--vi", "--no-vi", False, "Vi editing keys in the REPL instead of Emacs ones")
+@_flag("--history", "--no-history", True, "Keep a history file of typed commands")
 @click.option(
     "--history-file",
     type=click.Path(dir_okay=False),
     metavar="PATH",
     help="Where the REPL keeps its history (default: $XDG_STATE_HOME/rpdb-connect/history).",
 )
-@click.option("--no-history", is_flag=True, help="Keep no history file.")
 @click.option(
     "--color",
-    type=click.Choice(["auto", "always", "never"]),
-    default="auto",
-    show_default=True,
-    help="Colour output and input (auto: on a colour terminal, unless NO_COLOR is set).",
+    type=click.Choice(COLOR_CHOICES),
+    help=f"Colour output and input (default: {DEFAULTS.color}: on a colour terminal, unless "
+    "NO_COLOR is set).",
 )
 @click.option(
     "--style",
-    default="monokai",
-    show_default=True,
     metavar="NAME",
-    help="The pygments style for colours.",
+    shell_complete=shell_values.complete_style,
+    help=f"The pygments style for colours (default: {DEFAULTS.style}).",
 )
-@click.option(
+@_flag(
+    "--confirm-quit",
     "--no-confirm-quit",
+    True,
+    "Ask before sending q, which raises BdbQuit in the program",
+)
+@_flag("--bell", "--no-bell", True, "Ring the terminal bell when a new session starts")
+@_flag("--toolbar", "--no-toolbar", True, "Show the REPL's bottom toolbar")
+@_flag(
+    "--remote-completion",
+    "--no-remote-completion",
+    True,
+    "Complete names from the debugged frame by asking the debugger, never shown",
+)
+@_flag(
+    "--raw", "--no-raw", False, "Show the debugger's output untouched, escape sequences included"
+)
+@_flag(
+    "--ascii",
+    "--no-ascii",
+    False,
+    "Escape non-ASCII in typed string literals as \\uXXXX, for servers that decode ASCII",
+)
+@_flag(
+    "--trust-owner",
+    "--no-trust-owner",
+    False,
+    "Connect even when the local port belongs to another user",
+)
+@click.option(
+    "--timeout-hint",
+    type=click.FloatRange(min=0.001),
+    metavar="SECONDS",
+    help="The worker's time limit, when it cannot be found from the process.",
+)
+@click.option(
+    "--log",
+    "log_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Append a plain-text transcript of every session to FILE (created with mode 0600).",
+)
+@click.option(
+    "--list",
+    "list_",
     is_flag=True,
-    help="Do not ask before sending q (which raises BdbQuit in the program).",
+    allow_from_autoenv=False,
+    help="List the debuggers waiting on this machine, without connecting to them.",
+)
+@click.option("--json", is_flag=True, allow_from_autoenv=False, help="With --list, print JSON.")
+@click.option(
+    "--pick",
+    is_flag=True,
+    allow_from_autoenv=False,
+    help="Choose one of the debuggers waiting on this machine and connect to it.",
 )
 @click.option(
-    "--no-bell", is_flag=True, help="Do not ring the terminal bell when a new session starts."
+    "--any",
+    "any_",
+    is_flag=True,
+    allow_from_autoenv=False,
+    help="With --wait, connect to the next debugger to appear on this machine, on any port.",
 )
-@click.option("--no-toolbar", is_flag=True, help="Hide the REPL's bottom toolbar.")
 @click.option(
-    "--raw", is_flag=True, help="Show the debugger's output untouched, escape sequences included."
+    "--pid",
+    type=click.IntRange(min=1),
+    allow_from_autoenv=False,
+    help="With --any, only debuggers of this process.",
 )
-@click.version_option(__version__, "--version", "-V", message="rpdb-connect %(version)s")
-def command(
-    host: str,
-    port: int,
-    wait: bool,
-    count: Optional[int],
-    commands: tuple[str, ...],
-    connect_timeout: float,
-    prompt_regex: tuple[str, ...],
-    vi: bool,
-    history_file: Optional[str],
-    no_history: bool,
-    color: str,
-    style: str,
-    no_confirm_quit: bool,
-    no_bell: bool,
-    no_toolbar: bool,
-    raw: bool,
-) -> None:
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="PATH",
+    help="Read this config file (default: $XDG_CONFIG_HOME/rpdb-connect/config.toml).",
+)
+@click.option(
+    "--print-config",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_config,
+    help="Print the default config file, every key explained, and exit.",
+)
+@click.option(
+    "--version",
+    "-V",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the versions of rpdb-connect, Python, prompt_toolkit and click, and exit.",
+)
+@click.pass_context
+def command(ctx: click.Context, /, **params: Any) -> None:
     """Connect to a Python remote debugger (rpdb, remote-pdb, celery.contrib.rdb).
 
     A safe replacement for `nc localhost 4444`: one line is sent per prompt, the end of a
     session is noticed, and leaving (end of input, Ctrl-C, a signal) lets the program go on
-    instead of raising BdbQuit in it.
+    instead of raising BdbQuit in it. TARGET is a [targets.NAME] of the config file.
     """
-    if count is not None and not wait:
-        raise click.UsageError("--count needs --wait")
-    settings = Settings(
-        host=host,
-        port=port,
-        wait=wait,
-        count=count,
-        commands=commands,
-        connect_timeout=connect_timeout,
-        prompt_regex=prompt_regex,
-        vi=vi,
-        history=not no_history,
-        history_file=history_file,
-        color=color,
-        style=style,
-        confirm_quit=not no_confirm_quit,
-        bell=not no_bell,
-        toolbar=not no_toolbar,
-        raw=raw,
+    try:
+        settings = _settings(ctx, params)
+    except ClientError as error:
+        _say(str(error))
+        sys.exit(int(error.status))
+    _check_combinations(ctx, settings, params)
+    sys.exit(_dispatch(settings))
+
+
+def _settings(ctx: click.Context, params: dict[str, Any]) -> Settings:
+    config = load_config(params["config"], warn=lambda text: _say(f"warning: {text}"))
+    command_line: dict[str, Any] = {}
+    environment: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in _NOT_SETTINGS or value is None or value == ():
+            continue
+        field = _RENAMED.get(name, name)
+        source = ctx.get_parameter_source(name)
+        if source is ParameterSource.ENVIRONMENT and field in KEYS:
+            environment[field] = value
+        elif source is not ParameterSource.DEFAULT:
+            command_line[field] = value
+    return build_settings(
+        config=config,
+        environment=environment,
+        target=params["target"],
+        command_line=command_line,
+        commands=params["commands"],
     )
-    sys.exit(_run(settings))
+
+
+def _check_combinations(ctx: click.Context, settings: Settings, params: dict[str, Any]) -> None:
+    if settings.count is not None and not settings.wait:
+        raise click.UsageError("--count needs --wait")
+    if settings.any_port and not settings.wait:
+        raise click.UsageError("--any needs --wait")
+    if settings.pid is not None and not settings.any_port:
+        raise click.UsageError("--pid needs --any (--wait --any --pid PID)")
+    if settings.json and not settings.list_debuggers:
+        raise click.UsageError("--json goes with --list")
+    if settings.pick and (settings.list_debuggers or settings.any_port):
+        raise click.UsageError("--pick chooses one debugger: not with --list or --any")
+    typed = [n for n in ("host", "port") if ctx.get_parameter_source(n) is COMMAND_LINE]
+    if (settings.pick or settings.list_debuggers) and (params["target"] or typed):
+        which = "--pick" if settings.pick else "--list"
+        raise click.UsageError(f"{which} finds debuggers itself: not with a TARGET, --host, --port")
+
+
+def _dispatch(settings: Settings) -> int:
+    try:
+        if settings.list_debuggers:
+            from rpdb_client.discovery import print_debuggers
+
+            return int(print_debuggers(settings))
+        if settings.pick:
+            from rpdb_client.discovery import pick
+
+            settings = pick(settings)
+    except ClientError as error:
+        _say(str(error))
+        return int(error.status)
+    return _run(settings)
 
 
 def _run(settings: Settings) -> int:
+    import asyncio  # here, not at the top: --version, --help and Tab stay quick
+
+    from rpdb_client.messages import REFUSED_HINT
+
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     try:
         if interactive:

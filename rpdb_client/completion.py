@@ -20,7 +20,7 @@ import keyword
 import os
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Iterator, Sequence, Union
+from typing import Any, AsyncGenerator, Awaitable, Callable, Iterable, Iterator, Sequence, Union
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
@@ -304,19 +304,24 @@ class PdbCompleter(Completer):
     The callables are how the REPL plugs in what it knows; each is called only when its kind of
     suggestion applies. ``names(owner)`` lists the names in the current frame (``owner`` None) or
     the attributes of ``owner`` (a plain dotted name); it may query the debugger, so its failures
-    are treated as "no names" rather than breaking the prompt.
+    are treated as "no names" rather than breaking the prompt. ``names_async`` is the same as a
+    coroutine (``rpdb_client.names.make_name_source``): prompt_toolkit then completes
+    asynchronously through :meth:`get_completions_async`, the other kinds appear at once and
+    the debugger's names when they come; the synchronous path keeps using ``names``.
     """
 
     def __init__(
         self,
         *,
         breakpoints: Callable[[], Sequence[int]],
-        names: Callable[[str | None], Sequence[str]],
+        names: Callable[[str | None], Sequence[str]] = lambda _owner: (),
         seen_names: Callable[[], Iterable[str]],
         mode: Callable[[], PromptMode],
+        names_async: Callable[[str | None], Awaitable[Sequence[str]]] | None = None,
     ) -> None:
         self._breakpoints = breakpoints
         self._names = names
+        self._names_async = names_async
         self._seen_names = seen_names
         self._mode = mode
         self._dispatch: dict[type[Any], Callable[[Any], Iterator[Completion]]] = {
@@ -335,6 +340,27 @@ class PdbCompleter(Completer):
         given: set[tuple[str, int]] = set()
         for suggestion in suggest(document.text_before_cursor, mode=self._mode()):
             for completion in self._dispatch[type(suggestion)](suggestion):
+                key = (completion.text, completion.start_position)
+                if key not in given:
+                    given.add(key)
+                    yield completion
+
+    async def get_completions_async(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> AsyncGenerator[Completion, None]:
+        """The same candidates, awaiting the debugger's names where a suggestion needs them."""
+        if self._names_async is None:
+            for completion in self.get_completions(document, complete_event):
+                yield completion
+            return
+        given: set[tuple[str, int]] = set()
+        for suggestion in suggest(document.text_before_cursor, mode=self._mode()):
+            if isinstance(suggestion, Name):
+                remote = await self._remote_async(suggestion) if suggestion.remote else ()
+                found = self._python_names(suggestion, remote)
+            else:
+                found = self._dispatch[type(suggestion)](suggestion)
+            for completion in found:
                 key = (completion.text, completion.start_position)
                 if key not in given:
                     given.add(key)
@@ -368,10 +394,13 @@ class PdbCompleter(Completer):
             if command.name.startswith(prefix):
                 yield Completion(command.name, -len(prefix), display_meta=command.help)
 
-    def _python_names(self, suggestion: Name) -> Iterator[Completion]:
+    def _python_names(
+        self, suggestion: Name, remote: Sequence[str] | None = None
+    ) -> Iterator[Completion]:
         groups: list[tuple[str, Iterable[str]]] = []
         if suggestion.remote:
-            groups.append(("attribute" if suggestion.owner else "name", self._remote(suggestion)))
+            found = self._remote(suggestion) if remote is None else remote
+            groups.append(("attribute" if suggestion.owner else "name", found))
         if suggestion.owner is None:
             groups.append(("seen", sorted(set(self._seen_names()))))
         if suggestion.owner is None and suggestion.keywords:
@@ -396,6 +425,13 @@ class PdbCompleter(Completer):
             # A side query to the debugger can time out or find the session gone; the user is
             # typing, and a missing completion is the right answer then.
             return ()
+
+    async def _remote_async(self, suggestion: Name) -> Sequence[str]:
+        assert self._names_async is not None
+        try:
+            return await self._names_async(suggestion.owner)
+        except Exception:
+            return ()  # as in _remote: no names rather than a broken prompt
 
 
 def _path_completions(prefix: str, *, python_only: bool) -> Iterator[Completion]:

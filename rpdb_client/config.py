@@ -1,16 +1,34 @@
 """The client's settings: packaged defaults < config file < environment < command line.
 
-Owns :class:`Settings`, the frozen record every other module reads its options from. Standard
-library only.
+Owns :class:`Settings`, the frozen record every other module reads its options from, and the
+config file: where it lives, what keys it accepts (:data:`KEYS`), how a broken file is reported
+(file, line and key; exit status 2), and how the layers are merged (:func:`build_settings`).
+The command line and the environment are read by click in ``rpdb_client.cli``; this module only
+receives their values. Standard library only (tomllib, or tomli before Python 3.11).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+from rpdb_client.errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4444
+COLOR_CHOICES = ("auto", "always", "never")
+CONFIG_FILE_NAME = "config.toml"
+DEFAULT_CONFIG_RESOURCE = "default_config.toml"
 
 
 @dataclass(frozen=True)
@@ -22,6 +40,7 @@ class Settings:
     wait: bool = False
     count: Optional[int] = None
     commands: tuple[str, ...] = ()
+    """Sent at the first prompt of every session: the config's ``on_connect``, then ``-c``."""
     connect_timeout: float = 5.0
     prompt_regex: tuple[str, ...] = ()
     # The REPL (stdin and stdout are terminals).
@@ -47,3 +66,265 @@ class Settings:
     ascii: bool = False
     log_file: Optional[str] = None
     remote_completion: bool = True
+    """Ask the debugger for the names in the frame when completing (a side query)."""
+
+
+# -- the keys of the config file ------------------------------------------------------------
+
+Check = Callable[[Any], Any]
+"""Returns the value to use, or raises ValueError with what was expected."""
+
+
+def _is_number(value: Any) -> bool:
+    # TOML booleans are ints to Python: `port = true` must not pass as 1.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("expected a non-empty string")
+    return value
+
+
+def _path(value: Any) -> str:
+    # The shell expands ~ on the command line; a config file has no shell in between.
+    return os.path.expanduser(_text(value))
+
+
+def _port(value: Any) -> int:
+    if not _is_number(value) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ValueError("expected an integer from 1 to 65535")
+    return value
+
+
+def _seconds(minimum: float) -> Check:
+    def check(value: Any) -> float:
+        if not _is_number(value) or value < minimum:
+            raise ValueError(f"expected a number of seconds, at least {minimum:g}")
+        return float(value)
+
+    return check
+
+
+def _color(value: Any) -> str:
+    if value not in COLOR_CHOICES:
+        raise ValueError("expected one of " + ", ".join(f'"{c}"' for c in COLOR_CHOICES))
+    return str(value)
+
+
+def _lines(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("expected a list of strings")
+    for item in value:
+        # Each is sent as one pdb line: a line break inside would be two commands.
+        if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", item):
+            raise ValueError(f"{item!r} holds a line break or control character")
+    return tuple(value)
+
+
+def _regexes(value: Any) -> tuple[str, ...]:
+    found = _lines(value)
+    for item in found:
+        try:
+            re.compile(item)
+        except re.error as error:
+            raise ValueError(f"{item!r} is not a regular expression: {error}") from None
+    return found
+
+
+KEYS: dict[str, Check] = {
+    "host": _text,
+    "port": _port,
+    "wait": _boolean,
+    "connect_timeout": _seconds(0.1),
+    "prompt_regex": _regexes,
+    "on_connect": _lines,
+    "vi": _boolean,
+    "history": _boolean,
+    "history_file": _path,
+    "color": _color,
+    "style": _text,
+    "confirm_quit": _boolean,
+    "bell": _boolean,
+    "toolbar": _boolean,
+    "raw": _boolean,
+    "remote_completion": _boolean,
+    "ascii": _boolean,
+    "trust_owner": _boolean,
+    "timeout_hint": _seconds(0.001),
+    "log_file": _path,
+}
+"""The keys of the config file (top level and each ``[targets.NAME]``), with their checks.
+
+All but ``on_connect`` are :class:`Settings` fields of the same name. The environment
+(``RPDB_CONNECT_*``) sets the same options, except the two lists.
+"""
+
+
+# -- reading the file -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """What a config file says, checked: top-level values and named targets."""
+
+    path: Optional[str] = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    targets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def default_config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """``$XDG_CONFIG_HOME/rpdb-connect/config.toml`` (``~/.config/...`` when unset)."""
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "rpdb-connect" / CONFIG_FILE_NAME
+
+
+def load_config(
+    path: Optional[str] = None,
+    *,
+    warn: Callable[[str], None] = lambda _message: None,
+    environ: Mapping[str, str] = os.environ,
+) -> ConfigFile:
+    """Read and check a config file; the default location may be missing, a given path not.
+
+    Raises :class:`UsageError` naming the file, the line and the key of the first problem.
+    Unknown keys are reported through ``warn`` and ignored.
+    """
+    file = Path(path) if path is not None else default_config_path(environ)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if path is None:
+            return ConfigFile()
+        raise UsageError(f"config file {file}: not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"config file {file}: cannot be read: {error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(_syntax_error(str(file), text, error)) from None
+    return _check_file(str(file), text, data, warn)
+
+
+def _syntax_error(name: str, text: str, error: Exception) -> str:
+    detail = str(error)
+    found = re.search(r"at line (\d+)", detail)
+    if not found:
+        return f"{name}: not valid TOML: {detail}"
+    number = int(found.group(1))
+    lines = text.splitlines()
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    key = re.match(r"\s*([\w.\"'-]+)\s*=", line)
+    where = f" {key.group(1)}:" if key else ""
+    return f"{name}:{number}:{where} not valid TOML: {detail}"
+
+
+def _check_file(
+    name: str, text: str, data: dict[str, Any], warn: Callable[[str], None]
+) -> ConfigFile:
+    unknown: list[tuple[int, str]] = []
+
+    def problem(table: tuple[str, ...], key: str, message: str) -> tuple[int, str]:
+        line = _line_of(text, table, key)
+        where = f"{name}{f':{line}' if line else ''}"
+        return line or 0, f"{where}: {'.'.join((*table, key))}: {message}"
+
+    def check_table(table: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
+        checked: dict[str, Any] = {}
+        for key, value in values.items():
+            check = KEYS.get(key)
+            if check is None:
+                close = difflib.get_close_matches(key, [*KEYS, "targets"], n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                unknown.append(problem(table, key, f"unknown key, ignored{hint}"))
+                continue
+            try:
+                checked[key] = check(value)
+            except ValueError as error:
+                raise UsageError(problem(table, key, f"{error}, got {_show(value)}")[1]) from None
+        return checked
+
+    raw_targets = data.pop("targets", {})
+    values = check_table((), data)
+    targets: dict[str, dict[str, Any]] = {}
+    if not isinstance(raw_targets, dict):
+        raise UsageError(problem((), "targets", "expected tables: [targets.NAME]")[1])
+    for target, table in raw_targets.items():
+        if not isinstance(table, dict):
+            raise UsageError(problem(("targets",), target, "expected a table of settings")[1])
+        if target.startswith("-"):
+            raise UsageError(problem(("targets",), target, "a name must not start with -")[1])
+        targets[target] = check_table(("targets", target), table)
+    for _line, message in sorted(unknown):
+        warn(message)  # in the order of the file, whichever table they are in
+    return ConfigFile(name, values, targets)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+_TABLE = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+
+
+def _line_of(text: str, table: tuple[str, ...], key: str) -> Optional[int]:
+    """The line where ``key`` is set inside ``[table]`` (a best effort: plain TOML layouts)."""
+    current: tuple[str, ...] = ()
+    key_line = re.compile(r"\s*(?:\"|')?" + re.escape(key) + r"(?:\"|')?\s*=")
+    header_of_key = (*table, key)
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _TABLE.match(line)
+        if header:
+            current = tuple(part.strip().strip("\"'") for part in header.group(1).split("."))
+            if current == header_of_key:
+                return number  # the key is itself a table: [targets.NAME] or a stray [x]
+            continue
+        if current == table and key_line.match(line):
+            return number
+    return None
+
+
+# -- merging the layers -----------------------------------------------------------------------
+
+
+def build_settings(
+    *,
+    config: ConfigFile = ConfigFile(),
+    environment: Mapping[str, Any] = {},
+    target: Optional[str] = None,
+    command_line: Mapping[str, Any] = {},
+    commands: tuple[str, ...] = (),
+) -> Settings:
+    """The settings of a run: defaults < config file < environment < target < command line.
+
+    ``environment`` and ``command_line`` map :class:`Settings` field names to the values click
+    read from ``RPDB_CONNECT_*`` and from the options (only those given). A target named on the
+    command line is a choice made there, so its keys beat the environment; options typed next
+    to it beat the target. ``commands`` are the ``-c`` ones; they follow ``on_connect``.
+    """
+    values: dict[str, Any] = dict(config.values)
+    values.update(environment)
+    if target is not None:
+        if target not in config.targets:
+            raise UsageError(_unknown_target(target, config))
+        values.update(config.targets[target])
+    values.update(command_line)
+    on_connect = tuple(values.pop("on_connect", ()))
+    return Settings(**values, commands=on_connect + commands)
+
+
+def _unknown_target(target: str, config: ConfigFile) -> str:
+    if config.path is None:
+        return f"unknown target {target!r}: no config file (targets are [targets.NAME] tables)"
+    names = ", ".join(sorted(config.targets)) or "none"
+    return f"unknown target {target!r}: {config.path} defines {names}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Iterator, Optional
@@ -11,6 +12,18 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from debuggee import Debuggee
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_files(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads the user's config or writes the user's history; no RPDB_CONNECT_* leaks in."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    for name in [name for name in os.environ if name.startswith("RPDB_CONNECT_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -134,6 +134,15 @@ def printing_thread() -> None:
     record["values"]["ticked"] = True
 
 
+def remote_env_once() -> None:
+    """remote-pdb's own set_trace(): the port comes from REMOTE_PDB_PORT (0: a random one)."""
+    from remote_pdb import set_trace
+
+    x = 1
+    set_trace()
+    record["values"]["x"] = x
+
+
 def hostile() -> None:
     """Request data an attacker controls: a title, a clipboard write, a screen clear, colour."""
     payload = "\x1b]0;OWNED\x07\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[H\x1b[31mRED\x1b[0m\r\n"
@@ -148,6 +157,63 @@ def harakiri_after(seconds: float) -> None:
     timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGKILL))
     timer.daemon = True
     timer.start()
+
+
+class SlowProperty:
+    """A property that takes 5 s: completing its attributes must give up, not hang."""
+
+    @property
+    def slow(self) -> str:
+        record["values"]["slow_calls"] = record["values"].get("slow_calls", 0) + 1
+        time.sleep(5)
+        return "late"
+
+
+class RaisingGetattr:
+    """Every missing attribute raises, and each attempt is counted."""
+
+    def __getattr__(self, name: str) -> Any:
+        record["values"]["getattr_calls"] = record["values"].get("getattr_calls", 0) + 1
+        raise RuntimeError(f"no attribute {name} here")
+
+
+def completion_names() -> None:
+    """Objects to complete names and attributes on, including a slow and a raising one."""
+    import types
+
+    request = types.SimpleNamespace(path="/orders", headers={"Accept": "*/*"}, method="GET")
+    lazy = SlowProperty()
+    broken = RaisingGetattr()
+    counter = 0
+    stop()
+    record["values"].update(
+        counter=counter, path=request.path, lazy=type(lazy).__name__, broken=type(broken).__name__
+    )
+
+
+def huge() -> None:
+    """A 20 MiB text for the debugger to print (``!print(text)``): the speed test's reply."""
+    text = "".join(f"line {i:7d} " + "x" * 66 + "\n" for i in range(262_144))
+    stop()
+    record["values"]["size"] = len(text)
+
+
+def collect() -> None:
+    """Lines sent through the debugger append to ``got``; the record keeps their order."""
+    got: list[int] = []
+    stop()
+    record["values"]["got"] = got
+
+
+def two_stops() -> None:
+    """Two stops; between them, waits (20 s at most) for the file named by $TARGET_GO."""
+    stop()
+    go = os.environ.get("TARGET_GO", "")
+    deadline = time.monotonic() + 20
+    while go and not os.path.exists(go) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop()
+    record["values"]["stops"] = 2
 
 
 def main() -> None:

@@ -1,0 +1,93 @@
+"""Values the shell completes for ``rpdb-connect``'s options and its TARGET argument.
+
+Owns the ``shell_complete`` callbacks of the click command: pygments style names for
+``--style``, the config file's hosts for ``--host``, its target names for TARGET, and for
+``--port`` the ports where a debugger waits on this machine, found from kernel state only (a
+connect is a quit to a waiting debugger: PROTOCOL.md section 5). They run inside the user's
+shell on every Tab, so each imports what it needs only when called, never prints (a warning on
+stderr would garble the command line) and answers nothing rather than fail.
+
+Must not import the engine or the REPL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import click
+from click.shell_completion import CompletionItem
+
+from rpdb_client.config import DEFAULT_HOST, ConfigFile, load_config
+from rpdb_client.errors import ClientError
+
+
+def _config(ctx: click.Context) -> ConfigFile:
+    """The config file as the command would read it (``--config`` if typed before the Tab)."""
+    path: Optional[str] = ctx.params.get("config")
+    try:
+        return load_config(path)
+    except ClientError:
+        return ConfigFile()
+
+
+def complete_style(
+    _ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``--style``: the pygments styles installed (plugins included)."""
+    from rpdb_client.render import available_styles
+
+    return [CompletionItem(name) for name in available_styles() if name.startswith(incomplete)]
+
+
+def complete_host(
+    ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``--host``: the default, the config file's host and its targets' hosts."""
+    config = _config(ctx)
+    hosts: dict[str, str] = {DEFAULT_HOST: "default"}
+    if "host" in config.values:
+        hosts[config.values["host"]] = "config file"
+    for name, target in sorted(config.targets.items()):
+        if "host" in target:
+            hosts.setdefault(target["host"], f"target {name}")
+    return [CompletionItem(h, help=why) for h, why in hosts.items() if h.startswith(incomplete)]
+
+
+def complete_port(
+    ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``--port``: where a debugger waits on this machine now, then the config's targets."""
+    ports: dict[int, str] = {}
+    try:
+        from rpdb_client.processes import find_debuggers
+
+        for candidate in find_debuggers():
+            process = candidate.process
+            ports.setdefault(candidate.port, process.label if process else "debugger waiting")
+    except Exception:
+        pass  # no netlink, no /proc: the targets below are still worth offering
+    for name, target in sorted(_config(ctx).targets.items()):
+        if "port" in target:
+            ports.setdefault(target["port"], f"target {name}")
+    return [
+        CompletionItem(str(port), help=why)
+        for port, why in sorted(ports.items())
+        if str(port).startswith(incomplete)
+    ]
+
+
+def complete_target(
+    ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """TARGET: the names of the config file's ``[targets.NAME]`` tables."""
+    return [
+        CompletionItem(name, help=_where(target))
+        for name, target in sorted(_config(ctx).targets.items())
+        if name.startswith(incomplete)
+    ]
+
+
+def _where(target: Mapping[str, Any]) -> str:
+    host = target.get("host", "")
+    port = target.get("port", "")
+    return f"{host}:{port}" if host and port else str(host or port or "target")

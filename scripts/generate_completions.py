@@ -1,0 +1,65 @@
+"""Regenerate completions/ from the installed ``rpdb-connect`` command (never edit them by hand).
+
+Usage: ``python scripts/generate_completions.py`` writes the three scripts;
+``python scripts/generate_completions.py --check`` only says which differ (exit status 1).
+
+Each script is what click prints for ``_RPDB_CONNECT_COMPLETE={bash,zsh,fish}_source``: a thin
+shell function that calls ``rpdb-connect`` back on every Tab, so option names and values always
+come from the command itself. The scripts do depend on click's version (the pin in
+pyproject.toml keeps a broken one out); tests/test_shell_completion.py fails when they drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = {
+    "bash": "rpdb-connect.bash",
+    "zsh": "_rpdb-connect",
+    "fish": "rpdb-connect.fish",
+}
+
+
+def command() -> list[str]:
+    """The installed console script next to this interpreter, else the module."""
+    installed = shutil.which("rpdb-connect", path=str(Path(sys.executable).parent))
+    return [installed] if installed else [sys.executable, "-m", "rpdb_client"]
+
+
+def generate(shell: str) -> str:
+    """The completion script click generates for ``shell``."""
+    env = dict(os.environ, _RPDB_CONNECT_COMPLETE=f"{shell}_source")
+    result = subprocess.run(
+        command(), env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    return result.stdout
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare only; exit 1 on a change")
+    args = parser.parse_args()
+    stale = []
+    for shell, name in SCRIPTS.items():
+        path = ROOT / "completions" / name
+        text = generate(shell)
+        if path.exists() and path.read_text() == text:
+            continue
+        stale.append(str(path.relative_to(ROOT)))
+        if not args.check:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text)
+    verb = "differ from the command" if args.check else "written"
+    for name in stale:
+        print(f"{name}: {verb}")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

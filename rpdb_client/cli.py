@@ -262,6 +262,11 @@ def _flag(
     help="With --any, only debuggers of this process.",
 )
 @click.option(
+    "--demo",
+    is_flag=True,
+    help="Start a small bundled program stopped in pdb, and connect to it: a first try.",
+)
+@click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False),
     metavar="PATH",
@@ -292,13 +297,14 @@ def command(ctx: click.Context, /, **params: Any) -> None:
     session is noticed, and leaving (end of input, Ctrl-C, a signal) lets the program go on
     instead of raising BdbQuit in it. TARGET is a [targets.NAME] of the config file.
     """
+    demo = params.pop("demo")
     try:
         settings = _settings(ctx, params)
     except ClientError as error:
         _say(str(error))
         sys.exit(int(error.status))
     _check_combinations(ctx, settings, params)
-    sys.exit(_dispatch(settings))
+    sys.exit(_run_demo(settings) if demo else _dispatch(settings))
 
 
 def _settings(ctx: click.Context, params: dict[str, Any]) -> Settings:
@@ -354,6 +360,17 @@ def _dispatch(settings: Settings) -> int:
         _say(str(error))
         return int(error.status)
     return _run(settings)
+
+
+def _run_demo(settings: Settings) -> int:
+    from rpdb_client.demo import demo_program
+
+    try:
+        with demo_program(settings) as demo_settings:
+            return _run(demo_settings)
+    except ClientError as error:
+        _say(str(error))
+        return int(error.status)
 
 
 def _run(settings: Settings) -> int:

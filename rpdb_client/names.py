@@ -96,6 +96,21 @@ def parse_reply(text: str, marker: str) -> Optional[list[str]]:
     return None
 
 
+def unrelated_text(text: str, marker: str) -> str:
+    """The lines of a reply that are not the query's own: another thread's output.
+
+    pdb answers ``p`` with one line, the tuple or a ``*** `` error; anything else came from
+    elsewhere and belongs on the screen.
+    """
+    start = f"('{marker}', "
+    kept = [
+        line
+        for line in text.splitlines(keepends=True)
+        if not line.lstrip().startswith((start, "*** "))
+    ]
+    return "".join(kept)
+
+
 class _NotAsked(Exception):
     """The query could not be sent now (not idle at a pdb prompt): nothing learnt, not cached."""
 
@@ -168,6 +183,9 @@ class RemoteNames:
                 text = await asyncio.wait_for(asyncio.shield(reply), self._deadline)
             except asyncio.TimeoutError:
                 return ()
+        others = unrelated_text(text, marker)
+        if others:
+            session.show(others)
         return tuple(parse_reply(text, marker) or ())
 
 

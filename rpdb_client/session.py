@@ -173,6 +173,14 @@ class Session:
         if prompt is not None:
             self._answer(prompt)
 
+    def show(self, text: str) -> None:
+        """Pass on text that came with a side query's reply but is not its answer.
+
+        Another thread's print can arrive while a query runs; its owner hands it back here.
+        """
+        self._track(text)
+        self._listener.on_output(text)
+
     def _idle_prompt(self) -> Optional[Prompt]:
         """The prompt the server waits at, unless a side query is in flight."""
         return self.prompt if self.state is State.AT_PROMPT and self._query is None else None

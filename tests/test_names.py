@@ -287,3 +287,12 @@ def test_a_user_line_sent_meanwhile_is_not_held_up(debuggee: Start) -> None:
 
     assert asyncio.run(drive(program.port, body)) is Ending.DETACHED
     assert_unchanged(program.finish())
+
+
+def test_unrelated_text_keeps_other_threads_output_only() -> None:
+    from rpdb_client.names import unrelated_text
+
+    marker = "rpdbconnectabc123"
+    reply = f"tick 1\n('{marker}', ['a', 'b'])\ntick 2\n"
+    assert unrelated_text(reply, marker) == "tick 1\ntick 2\n"
+    assert unrelated_text("*** NameError: name 'x' is not defined\n", marker) == ""

@@ -8,6 +8,7 @@ caller that gives up (a deadline) leaves the session consistent.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Callable
 
 import pytest
@@ -97,3 +98,27 @@ def test_user_line_waits_for_a_slow_query_and_a_deadline_leaves_it_consistent(
     record = program.finish()
     assert record["error"] is None and record["reached_end"], record
     assert record["values"]["x"] == 11
+
+
+def test_other_threads_output_during_a_name_query_still_reaches_the_screen(
+    debuggee: Start,
+) -> None:
+    from rpdb_client.names import make_name_source
+
+    program = debuggee("rpdb", "printing_thread")
+
+    async def body(session: Session, recorder: Recorder) -> None:
+        names = make_name_source(lambda: session, True)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 0.6
+        while loop.time() < end:  # queries back to back: most ticks arrive during one
+            assert "done" in await names(None)
+            session.stop_number += 1  # a new stop for the cache: ask again
+        shown = "".join(recorder.output)
+        assert "rpdbconnect" not in shown  # nothing of the queries themselves
+        ticks = [int(n) for n in re.findall(r"tick (\d+)", shown)]
+        assert len(ticks) >= 5
+        assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))  # none swallowed
+
+    assert asyncio.run(drive(program.port, body)) is Ending.DETACHED
+    assert program.finish()["reached_end"] is True

@@ -17,9 +17,8 @@ from rpdb_client.config import Settings
 from rpdb_client.errors import ClientError
 
 GUIDANCE = (
-    "Demo: a request handler is stopped in pdb. Try  p request,  ll,  n,  "
-    "discount = 0.5  (Tab completes, Up recalls).",
-    "Leave with  c  (the program goes on) or Ctrl-D (a safe detach); q would raise BdbQuit in it.",
+    "Demo: a request handler is stopped in pdb. Try  p request,  ll,  discount = 0.5,  Tab.",
+    "Leave with  c  (the program goes on) or Ctrl-D (a safe detach).",
 )
 
 

@@ -401,7 +401,10 @@ async def _run_line_mode(settings: Settings) -> ExitStatus:
 
     front_end = LineFrontEnd(settings, sys.stdout, sys.stderr)
     front_end.read_stdin(sys.stdin.fileno())
-    return await Runner(settings, front_end).run()
+    try:
+        return await Runner(settings, front_end).run()
+    finally:
+        front_end.close()
 
 
 def _say(text: str) -> None:

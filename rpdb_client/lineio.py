@@ -22,6 +22,7 @@ from rpdb_client.messages import describe_end
 from rpdb_client.protocol import Prompt
 from rpdb_client.sanitize import Sanitizer
 from rpdb_client.session import Session, SessionEnd, State
+from rpdb_client.transcript import Transcript
 from rpdb_client.transport import UnsendableLine
 
 
@@ -39,6 +40,15 @@ class LineFrontEnd:
         self._line_number = 0
         # Output is data, not instructions for the terminal (request data can be hostile).
         self._sanitizer = Sanitizer(raw=settings.raw or not stdout.isatty())
+        self._transcript: Optional[Transcript] = None
+        if settings.log_file:
+            try:
+                self._transcript = Transcript.open(settings.log_file)
+            except OSError as error:
+                self.on_notice(
+                    f"cannot write the transcript {settings.log_file}: "
+                    f"{error.strerror or error}; going on without it"
+                )
 
     # -- standard input ----------------------------------------------------------------------
 
@@ -109,6 +119,9 @@ class LineFrontEnd:
         label = f" (session {number})" if self._settings.wait else ""
         who = session.identity.describe() if session.identity else ""
         self.on_notice(f"connected to {host}:{port}{label}" + (f": {who}" if who else ""))
+        if self._transcript is not None:
+            target = f"{self._settings.host}:{self._settings.port}"
+            self._transcript.header(target, f"{host}:{port}" + (f" {who}" if who else ""), number)
         for command in self._settings.commands:
             session.send(command)
         self._hand_over()
@@ -123,7 +136,10 @@ class LineFrontEnd:
                 self._lines.extendleft(reversed(leftover))
             else:
                 self.on_notice(f"{len(leftover)} line(s) were not sent: the session ended first")
-        self.on_notice(describe_end(end, session))
+        said = describe_end(end, session)
+        self.on_notice(said)
+        if self._transcript is not None:
+            self._transcript.note(said)
 
     def on_notice(self, text: str) -> None:
         self._flush()
@@ -134,6 +150,8 @@ class LineFrontEnd:
 
     def on_output(self, text: str) -> None:
         self._stdout.write(self._sanitizer.feed(text))
+        if self._transcript is not None:
+            self._transcript.output(text)
 
     def on_prompt(self, prompt: Prompt) -> None:
         self._show_prompt(prompt)
@@ -144,9 +162,17 @@ class LineFrontEnd:
         # waits (a prompt with nothing queued, a notice, the end of a session).
         self._show_prompt(prompt)
         self._stdout.write(line + "\n")
+        if self._transcript is not None:
+            self._transcript.user(line)
 
     def on_state(self, state: State) -> None:
         pass
+
+    def close(self) -> None:
+        """The run is over: close the transcript."""
+        if self._transcript is not None:
+            self._transcript.close()
+            self._transcript = None
 
     def _show_prompt(self, prompt: Prompt) -> None:
         if self._shown_prompt is not prompt:

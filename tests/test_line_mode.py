@@ -8,7 +8,10 @@ client's output and exit status.
 
 from __future__ import annotations
 
+import re
 import signal
+import stat
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -193,3 +196,25 @@ def test_undecodable_bytes_are_shown_replaced(debuggee: Start) -> None:
     assert result.returncode == 0, result.stderr
     assert_clean_end(record)
     assert "'caf\ufffd'" in result.stdout
+
+
+def test_transcript_of_a_session(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+    log = tmp_path / "session.log"
+    result = run_client("--port", str(program.port), "--log", str(log), stdin="p x\nx = 6\nc\n")
+    assert result.returncode == 0, result.stderr
+    assert program.finish()["values"]["x"] == 6
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    text = log.read_text()
+    assert re.search(rf"session 1: target 127\.0\.0\.1:{program.port}, peer .*pid \d+", text)
+    assert re.search(r"\d\d:\d\d:\d\d\.\d+ > p x\n\d\d:\d\d:\d\d\.\d+ \| 1\n", text)
+    assert "> x = 6" in text and "# session ended: the program continued" in text
+
+
+def test_an_unwritable_transcript_is_one_warning(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+    log = tmp_path / "no such directory" / "session.log"
+    result = run_client("--port", str(program.port), "--log", str(log), stdin="x = 2\nc\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count(f"cannot write the transcript {log}") == 1
+    assert program.finish()["values"]["x"] == 2

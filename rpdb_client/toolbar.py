@@ -1,0 +1,194 @@
+"""What the REPL shows about where things stand: the input prompt and the bottom toolbar.
+
+Owns two factories over one read-only view of the REPL (:class:`StatusView`):
+:func:`make_prompt` (the remote prompt when the debugger waits, a state marker such as
+``(running) `` otherwise, the question when the client asks one) and :func:`make_toolbar`
+(target, state, how long the program has been stopped, location, session number). Both are
+called on every redraw, so they only read attributes and format; the REPL refreshes the screen
+once a second for the elapsed time. Class names come from :mod:`rpdb_client.style`.
+
+Imports prompt_toolkit's formatted-text types and the session's state names; must not import the
+REPL, the runner or the transport.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import Callable, Optional, Protocol
+
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+from rpdb_client.protocol import PromptKind
+from rpdb_client.session import Ending, Session, SessionEnd, State
+
+__all__ = [
+    "StatusView",
+    "format_elapsed",
+    "make_continuation",
+    "make_prompt",
+    "make_toolbar",
+    "short_location",
+    "state_label",
+]
+
+LOCATION_MAX = 60
+"""A location is cut to this many characters: the toolbar is one line."""
+
+_PROMPT_CLASS = {
+    PromptKind.PDB: "prompt.pdb",
+    PromptKind.PDBPP: "prompt.pdb",
+    PromptKind.IPDB: "prompt.pdb",
+    PromptKind.COMMANDS: "prompt.commands",
+    PromptKind.PYTHON: "prompt.python",
+    PromptKind.PYTHON_MORE: "prompt.python",
+    PromptKind.IPYTHON: "prompt.python",
+    PromptKind.IPYTHON_MORE: "prompt.python",
+    PromptKind.QUESTION: "prompt.question",
+    PromptKind.CUSTOM: "prompt.question",
+}
+# (label, style suffix) of each session state; the style knows at-prompt/running/waiting/lost.
+_STATES = {
+    State.STARTING: ("connecting", "waiting"),
+    State.AT_PROMPT: ("at prompt", "at-prompt"),
+    State.BUSY: ("running", "running"),
+    State.RUNNING: ("running", "running"),
+    State.DETACHING: ("detaching", "running"),
+    State.ENDED: ("ended", "waiting"),
+}
+_LOCATION = re.compile(r"(.+)\((\d+)\)(.*)")
+_LOST = (Ending.LOST, Ending.NOT_PDB)
+
+
+class StatusView(Protocol):
+    """What the prompt and the toolbar read from the REPL (attributes or properties)."""
+
+    @property
+    def target(self) -> str:
+        """Where the client connects: ``host:port``."""
+
+    @property
+    def session(self) -> Optional[Session]:
+        """The session being served, None between sessions."""
+
+    @property
+    def session_number(self) -> int:
+        """1 for the first session of the run."""
+
+    @property
+    def counting_sessions(self) -> bool:
+        """``--wait``: sessions follow one another, so their number is worth showing."""
+
+    @property
+    def waiting(self) -> bool:
+        """Waiting for a debugger to listen (``--wait``)."""
+
+    @property
+    def state_since(self) -> float:
+        """``time.monotonic()`` when the state shown last changed."""
+
+    @property
+    def last_end(self) -> Optional[SessionEnd]:
+        """How the last session ended, None before the first ended."""
+
+    @property
+    def python_mode(self) -> bool:
+        """The client-side Python block mode is on."""
+
+    @property
+    def question(self) -> Optional[str]:
+        """The question the client asks (it then reads the answer instead of a command)."""
+
+
+def state_label(view: StatusView) -> tuple[str, str]:
+    """The state in the user's words and its style suffix (``at-prompt``, ``running``...)."""
+    session = view.session
+    if session is not None:
+        return _STATES[session.state]
+    if view.waiting:
+        return "waiting", "waiting"
+    end = view.last_end
+    if end is not None and end.ending in _LOST:
+        return "lost", "lost"
+    return ("ended", "waiting") if end is not None else ("connecting", "waiting")
+
+
+def make_prompt(view: StatusView) -> Callable[[], StyleAndTextTuples]:
+    """The input prompt: the debugger's own when it waits, else ``(state) ``."""
+
+    def prompt() -> StyleAndTextTuples:
+        if view.question:
+            return [("class:prompt.question", view.question)]
+        session = view.session
+        marker: StyleAndTextTuples = [("class:prompt.python", "py> ")] if view.python_mode else []
+        if session is not None and session.state is State.AT_PROMPT and session.prompt:
+            kind = session.prompt.kind
+            return [(f"class:{_PROMPT_CLASS[kind]}", session.prompt.text), *marker]
+        label, _ = state_label(view)
+        return [("class:prompt.state", f"({label}) "), *marker]
+
+    return prompt
+
+
+def make_continuation() -> Callable[[int, int, int], StyleAndTextTuples]:
+    """The prefix of the second and later lines of a block: ``...`` under the prompt."""
+
+    def continuation(width: int, line_number: int, wrap_count: int) -> StyleAndTextTuples:
+        return [("class:prompt.python", "... ".rjust(width))]
+
+    return continuation
+
+
+def make_toolbar(view: StatusView) -> Callable[[], StyleAndTextTuples]:
+    """The bottom toolbar: target, state, time, location, session number, mode."""
+
+    def toolbar() -> StyleAndTextTuples:
+        now = time.monotonic()
+        label, suffix = state_label(view)
+        fragments: StyleAndTextTuples = [
+            ("class:toolbar.target", f" {view.target} "),
+            ("", " "),
+            (f"class:toolbar.state.{suffix}", f" {label} "),
+        ]
+        session = view.session
+        if session is not None and session.stopped_at is not None:
+            elapsed = f"stopped {format_elapsed(now - session.stopped_at)}"
+        else:
+            elapsed = f"for {format_elapsed(now - view.state_since)}"
+        fragments.append(("class:toolbar.elapsed", f" {elapsed} "))
+        if session is not None and session.location:
+            fragments.append(("class:toolbar.location", f" {short_location(session.location)} "))
+        end = view.last_end
+        if session is None and view.waiting and end is not None and end.ending in _LOST:
+            fragments.append(("class:toolbar.state.lost", " last session lost "))
+        if view.counting_sessions and view.session_number:
+            number = view.session_number
+            counted = f"session {number}" if session is not None else f"after session {number}"
+            fragments.append(("", f" {counted} "))
+        if view.python_mode:
+            fragments.append(("class:toolbar.warning", " [python] "))
+        if session is not None and session.pending:
+            fragments.append(("class:toolbar.warning", f" {session.pending} queued "))
+        return fragments
+
+    return toolbar
+
+
+def format_elapsed(seconds: float) -> str:
+    """``0:07``, ``12:40``, ``1:02:03``."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def short_location(location: str) -> str:
+    """``/srv/app/views.py(12)index()`` as ``views.py:12 index()``, cut to fit one line."""
+    match = _LOCATION.fullmatch(location)
+    if match:
+        path, line, function = match.groups()
+        location = f"{os.path.basename(path)}:{line} {function}".rstrip()
+    if len(location) > LOCATION_MAX:
+        location = location[: LOCATION_MAX - 1] + "\u2026"
+    return location

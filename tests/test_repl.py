@@ -1,0 +1,463 @@
+"""The REPL in-process: keys through a pipe input, a real rpdb program on the other side.
+
+Each test types into :class:`rpdb_client.repl.Repl` with ``create_pipe_input()`` (the output is a
+``DummyOutput`` that keeps what was written), and asserts on what the *debugged program*
+experienced (its record), on the transcript of what was sent, and on the REPL's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import pytest
+from debuggee import Debuggee, line_of
+from prompt_toolkit.application.current import create_app_session
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from rpdb_client.config import Settings
+from rpdb_client.errors import ExitStatus
+from rpdb_client.repl import Repl
+from rpdb_client.session import State
+from rpdb_client.toolbar import make_toolbar
+
+Start = Callable[..., Debuggee]
+Script = Callable[[Repl, PipeInput], Awaitable[None]]
+
+CTRL_C, CTRL_D, CTRL_R, CTRL_U = "\x03", "\x04", "\x12", "\x15"
+ENTER, ESCAPE, F2, RIGHT = "\r", "\x1b", "\x1bOQ", "\x1b[C"
+
+
+class RecordingOutput(DummyOutput):
+    """A terminal that keeps what it was sent (the REPL's own printing included)."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def write(self, data: str) -> None:
+        self.written.append(data)
+
+    def write_raw(self, data: str) -> None:
+        self.written.append(data)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.written)
+
+
+async def until(condition: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
+    """Let the event loop run until ``condition()`` holds; fail at the deadline."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.002)
+
+
+def at_prompt(repl: Repl) -> bool:
+    return repl.session is not None and repl.session.state is State.AT_PROMPT
+
+
+def drive(settings: Settings, script: Script) -> tuple[ExitStatus, str]:
+    """Run the REPL with ``settings`` while ``script`` types; bounded in time."""
+    output = RecordingOutput()
+    with create_pipe_input() as keys, create_app_session(input=keys, output=output):
+
+        async def main() -> ExitStatus:
+            repl = Repl(settings, env={})
+            run = asyncio.ensure_future(repl.run())
+            try:
+                await until(lambda: at_prompt(repl) or run.done(), "the first prompt")
+                await script(repl, keys)
+            except BaseException:
+                if repl.runner is not None:
+                    repl.runner.interrupt()
+                await asyncio.wait_for(asyncio.shield(run), 10)
+                raise
+            return await asyncio.wait_for(run, 15)
+
+        status = asyncio.run(main())
+    return status, output.text
+
+
+def settings_for(program: Debuggee, tmp_path: Path, **changes: Any) -> Settings:
+    values: dict[str, Any] = dict(
+        port=program.port, history=False, color="never", log_file=str(tmp_path / "t.log")
+    )
+    values.update(changes)
+    return Settings(**values)
+
+
+def sent_lines(tmp_path: Path) -> list[str]:
+    """The lines the transcript says were sent to the debugger, in order."""
+    lines = (tmp_path / "t.log").read_text().splitlines()
+    return [line.split(" > ", 1)[1] for line in lines if " > " in line[:16]]
+
+
+def clean_end(record: dict[str, Any]) -> None:
+    assert record["error"] is None, record
+    assert record["reached_end"] is True, record
+
+
+def test_typed_lines_reach_the_program_and_ctrl_d_detaches(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("p x" + ENTER)
+        await until(lambda: "p x" in repl.last_command and at_prompt(repl), "p x answered")
+        keys.send_text("x = 20" + ENTER)
+        await until(lambda: repl.last_command == "x = 20" and at_prompt(repl), "x = 20")
+        keys.send_text(CTRL_D)
+
+    status, text = drive(settings_for(program, tmp_path), script)
+    record = program.finish()
+    clean_end(record)
+    assert record["values"]["y"] == 40
+    assert status is ExitStatus.OK
+    assert sent_lines(tmp_path) == ["p x", "x = 20", "c"]
+    assert "(Pdb) p x\r\n" in text  # the sent line echoed after its prompt
+    log = [line[13:] for line in (tmp_path / "t.log").read_text().splitlines()]
+    assert log[log.index("> p x") + 1] == "| 1"
+    assert "detached: the program continues" in text
+
+
+def test_enter_on_an_empty_line_repeats_explicitly(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "steps")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text(ENTER)  # nothing sent yet: nothing to repeat
+        keys.send_text("n" + ENTER)
+        await until(lambda: repl.last_command == "n" and at_prompt(repl), "n")
+        stop = repl.session.location if repl.session else None
+        keys.send_text(ENTER)
+        await until(lambda: at_prompt(repl) and repl.session.location != stop, "the repeat")
+        keys.send_text(CTRL_D)
+
+    drive(settings_for(program, tmp_path), script)
+    clean_end(program.finish())
+    assert sent_lines(tmp_path) == ["n", "n", "c"]  # never an empty line
+
+
+def test_quit_is_confirmed_once(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("q" + ENTER)
+        await until(lambda: repl.question is not None, "the question")
+        assert "q anyway" in (repl.question or "")
+        keys.send_text("n" + ENTER)
+        await until(lambda: repl.question is None, "the answer")
+        keys.send_text("exit" + ENTER)  # asked once per session: this one goes out
+        await until(lambda: repl.session is None, "the end of the session")
+
+    status, text = drive(settings_for(program, tmp_path), script)
+    record = program.finish()
+    assert record["error"] is not None and "BdbQuit" in record["error"]
+    assert sent_lines(tmp_path) == ["exit"]
+    assert "raises BdbQuit" in text and "session ended by quit" in text
+    assert status is ExitStatus.OK
+
+
+def test_quit_confirmed_with_yes(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("q" + ENTER)
+        await until(lambda: repl.question is not None, "the question")
+        keys.send_text("y" + ENTER)
+
+    drive(settings_for(program, tmp_path), script)
+    assert "BdbQuit" in str(program.finish()["error"])
+
+
+def test_no_confirm_quit_sends_at_once(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("q" + ENTER)
+
+    drive(settings_for(program, tmp_path, confirm_quit=False), script)
+    assert "BdbQuit" in str(program.finish()["error"])
+
+
+def test_interact_is_warned_about_first(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("interact" + ENTER)
+        await until(lambda: repl.question is not None, "the question")
+        keys.send_text(ENTER)  # the default answer is no
+        await until(lambda: repl.question is None, "the answer")
+        keys.send_text(CTRL_D)
+
+    _, text = drive(settings_for(program, tmp_path), script)
+    clean_end(program.finish())
+    assert "only way back to pdb is exit()" in text
+    assert sent_lines(tmp_path) == ["c"]
+
+
+def test_python_mode_sends_a_block_as_one_statement(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text(F2)
+        await until(lambda: repl.python_mode, "Python mode")
+        keys.send_text("for i in range(3):" + ENTER)
+        keys.send_text("x += i" + ENTER)  # indented by the editor after the colon
+        await until(lambda: "x += i" in repl.app.current_buffer.text, "the block")
+        assert repl.app.current_buffer.text == "for i in range(3):\n    x += i\n    "
+        keys.send_text(ENTER)
+        await until(lambda: repl.last_command.startswith("!exec") and at_prompt(repl), "sent")
+        keys.send_text(CTRL_D)
+
+    drive(settings_for(program, tmp_path), script)
+    record = program.finish()
+    clean_end(record)
+    assert record["values"]["x"] == 4  # 1 + 0 + 1 + 2, run in the frame
+    sent = sent_lines(tmp_path)
+    assert len(sent) == 2 and sent[1] == "c"
+    block = r"'for i in range(3):\n    x += i\n'"
+    assert sent[0] == f"!exec(compile({block}, '<rpdb-connect>', 'exec'))"
+
+
+def test_client_commands_never_reach_the_debugger(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        mid = tmp_path / "mid.log"
+        for line in [":help", ":bell", ":toolbar", ":nonsense", f":log {mid}", ":send p 5"]:
+            keys.send_text(line + ENTER)
+        await until(lambda: at_prompt(repl) and mid.exists() and "| 5" in mid.read_text(), "p 5")
+        keys.send_text(":log" + ENTER + ":quit" + ENTER)
+
+    status, text = drive(settings_for(program, tmp_path), script)
+    clean_end(program.finish())
+    assert sent_lines(tmp_path) == []  # :log FILE moved the logging to FILE
+    mid = [line for line in (tmp_path / "mid.log").read_text().splitlines() if " # " not in line]
+    assert "session 1: target 127.0.0.1:" in mid[0]
+    assert mid[1].endswith("> p 5") and mid[2].endswith("| 5")
+    assert not [line for line in mid if line.endswith("> c")]  # logging stopped before
+    assert "stopped logging to" in text
+    assert "Client commands (never sent to the debugger)" in text
+    assert "unknown client command :nonsense" in text
+    assert status is ExitStatus.OK
+
+
+def test_lines_typed_while_busy_go_out_one_per_prompt(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("!__import__('time').sleep(0.3)" + ENTER + "x = 5" + ENTER + "p x" + ENTER)
+        await until(lambda: repl.last_command == "p x" and at_prompt(repl), "all three")
+        keys.send_text(CTRL_D)
+
+    drive(settings_for(program, tmp_path), script)
+    record = program.finish()
+    clean_end(record)
+    assert record["values"]["x"] == 5
+    assert sent_lines(tmp_path) == ["!__import__('time').sleep(0.3)", "x = 5", "p x", "c"]
+
+
+def test_ctrl_c_twice_while_running_leaves_safely(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("!__import__('time').sleep(0.5)" + ENTER)
+        await until(lambda: repl.session and repl.session.state is State.BUSY, "busy")
+        keys.send_text(CTRL_C)
+        await until(lambda: repl.session and repl.session.state is State.BUSY, "still busy")
+        keys.send_text(CTRL_C)
+
+    status, text = drive(settings_for(program, tmp_path), script)
+    clean_end(program.finish())
+    assert "cannot be interrupted over this connection" in text
+    assert sent_lines(tmp_path)[-1] == "c"
+    assert status is ExitStatus.INTERRUPTED
+
+
+def test_ctrl_c_at_the_prompt_only_clears(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("x = 99")
+        await until(lambda: repl.app.current_buffer.text == "x = 99", "typing")
+        keys.send_text(CTRL_C)
+        await until(lambda: repl.app.current_buffer.text == "", "the line cleared")
+        keys.send_text(CTRL_D)
+
+    drive(settings_for(program, tmp_path), script)
+    record = program.finish()
+    clean_end(record)
+    assert record["values"]["x"] == 1
+    assert sent_lines(tmp_path) == ["c"]
+
+
+def test_toolbar_shows_target_state_and_location(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+    shown: list[str] = []
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        shown.append("".join(fragment[1] for fragment in make_toolbar(repl)()))
+        keys.send_text(CTRL_D)
+
+    drive(settings_for(program, tmp_path), script)
+    program.finish()
+    assert f"127.0.0.1:{program.port}" in shown[0]
+    assert "at prompt" in shown[0] and "stopped 0:0" in shown[0]
+    assert "target.py:" in shown[0] and "simple()" in shown[0]
+
+
+def test_broken_history_warns_once_and_the_session_goes_on(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+    history = tmp_path / "history"
+    history.write_bytes(b"\x00garbage")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("p x" + ENTER)
+        await until(lambda: repl.last_command == "p x" and at_prompt(repl), "p x")
+        keys.send_text(CTRL_D)
+
+    settings = settings_for(program, tmp_path, history=True, history_file=str(history))
+    _, text = drive(settings, script)
+    clean_end(program.finish())
+    assert text.count("is not a history file") == 1
+    assert history.read_bytes() == b"\x00garbage"
+
+
+@pytest.mark.parametrize("style", ["no-such-style"])
+def test_unknown_style_is_a_usage_error(style: str) -> None:
+    from rpdb_client.errors import UsageError
+
+    def build() -> None:
+        with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
+            Repl(Settings(style=style, history=False), env={})
+
+    with pytest.raises(UsageError):
+        build()
+
+
+def test_completion_suggestion_and_search(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "steps")
+    history = tmp_path / "history"
+    history.write_text("\n# 2025-01-01 10:00:00\n+p total\n\n# 2025-01-01 10:00:01\n+where\n")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        buffer = repl.app.current_buffer
+        keys.send_text("p t")
+        await until(lambda: buffer.suggestion is not None, "a suggestion from history")
+        keys.send_text(RIGHT)  # takes the suggestion, fish style
+        await until(lambda: buffer.text == "p total", "the suggestion taken")
+        keys.send_text(CTRL_U + CTRL_R + "ere")
+        await until(lambda: repl.app.current_buffer.text == "ere", "the search string")
+        keys.send_text(ENTER)  # ends the search with the entry found, without sending it
+        await until(lambda: buffer.text == "where", "the entry found by Ctrl-R")
+        keys.send_text(CTRL_C + f"b {line_of('loop body')}" + ENTER)
+        await until(lambda: bool(repl.session and repl.session.breakpoints), "the breakpoint")
+        completer = repl.prompt_session.completer
+        assert completer is not None
+        words = [c.text for c in completer.get_completions(Document("disa"), CompleteEvent())]
+        assert words == ["disable"]
+        numbers = [c.text for c in completer.get_completions(Document("disable "), CompleteEvent())]
+        assert numbers == ["1"]
+        seen = [c.text for c in completer.get_completions(Document("p ste"), CompleteEvent())]
+        assert seen == ["steps"]  # a name seen in this session's output (the location line)
+        keys.send_text(CTRL_D)
+
+    settings = settings_for(program, tmp_path, history=True, history_file=str(history))
+    drive(settings, script)
+    clean_end(program.finish())
+    assert sent_lines(tmp_path) == [f"b {line_of('loop body')}", "cl 1", "c"]
+
+
+def test_blocks_typed_at_interacts_prompt_go_line_by_line(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("interact" + ENTER)
+        await until(lambda: repl.question is not None, "the question")
+        keys.send_text("y" + ENTER)
+        await until(lambda: repl.editing_python and at_prompt(repl), "the >>> prompt")
+        keys.send_text("for i in range(2):" + ENTER + "x += 10" + ENTER + ENTER)
+        keys.send_text("print(x * 2)" + ENTER)
+        await until(lambda: "42" in (tmp_path / "t.log").read_text(), "the block's effect")
+        keys.send_text("exit()" + ENTER)
+        await until(lambda: repl.question is not None, "the exit() question")
+        keys.send_text(CTRL_D)  # declines
+        await until(lambda: repl.question is None, "no")
+        keys.send_text(CTRL_D)  # leaving from >>> cannot be safe: the REPL says so
+
+    _, text = drive(settings_for(program, tmp_path), script)
+    program.finish()
+    assert sent_lines(tmp_path) == [
+        "interact",
+        "for i in range(2):",
+        "    x += 10",
+        "",
+        "print(x * 2)",
+    ]
+    assert "exit() at >>> ends the debugged program" in text
+    assert "left from inside interact" in text
+
+
+def test_vi_mode(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        assert repl.app.editing_mode is EditingMode.VI
+        keys.send_text("p wrd" + ESCAPE + "hio")  # vi: back one, insert before it
+        await until(lambda: repl.app.current_buffer.text == "p word", "vi editing")
+        keys.send_text(ENTER)
+        await until(lambda: repl.last_command == "p word" and at_prompt(repl), "sent")
+        keys.send_text(CTRL_D)
+
+    drive(settings_for(program, tmp_path, vi=True), script)
+    clean_end(program.finish())
+    assert sent_lines(tmp_path) == ["p word", "c"]
+
+
+def test_tab_completes_names_of_the_frame(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        completer = repl.prompt_session.completer
+        assert completer is not None
+        found = [
+            c.text async for c in completer.get_completions_async(Document("p wo"), CompleteEvent())
+        ]
+        assert "word" in found  # a local of the stopped frame, asked of the debugger
+        buffer = repl.app.current_buffer
+        keys.send_text("p wo\t")  # "word" (the frame's) and "work" (seen): a menu opens
+        await until(lambda: buffer.complete_state is not None, "the completion menu")
+        keys.send_text("\t")  # the first candidate: the frame's own name
+        await until(lambda: buffer.text == "p word", "Tab completing")
+        keys.send_text(ENTER)
+        await until(lambda: repl.last_command == "p word" and at_prompt(repl), "sent")
+        keys.send_text(ENTER)  # repeats "p word", never the side query
+        await until(lambda: sent_lines(tmp_path) == ["p word", "p word"], "the repeat")
+        keys.send_text(CTRL_D)
+
+    drive(settings_for(program, tmp_path), script)
+    clean_end(program.finish())
+    assert sent_lines(tmp_path) == ["p word", "p word", "c"]  # side queries are not logged
+
+
+def test_remote_completion_can_be_turned_off(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        completer = repl.prompt_session.completer
+        assert completer is not None
+        event = CompleteEvent()
+        found = [c.text async for c in completer.get_completions_async(Document("p wo"), event)]
+        assert "word" not in found  # ("work", from the path in the output, is a seen name)
+        assert repl.frame_names.queries_sent == 0
+        keys.send_text(CTRL_D)
+
+    drive(settings_for(program, tmp_path, remote_completion=False), script)
+    clean_end(program.finish())

@@ -1,0 +1,68 @@
+"""The prompt and the toolbar, from a plain view of the REPL's state (no terminal)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from rpdb_client.session import Ending, SessionEnd
+from rpdb_client.toolbar import format_elapsed, make_prompt, make_toolbar, short_location
+
+
+@dataclass
+class View:
+    target: str = "127.0.0.1:4444"
+    session: Optional[Any] = None
+    session_number: int = 0
+    counting_sessions: bool = False
+    waiting: bool = False
+    state_since: float = 0.0
+    last_end: Optional[SessionEnd] = None
+    python_mode: bool = False
+    question: Optional[str] = None
+
+
+def text(fragments: list[tuple[str, str]]) -> str:
+    return "".join(fragment[1] for fragment in fragments)
+
+
+def test_elapsed_and_location() -> None:
+    assert format_elapsed(7.9) == "0:07"
+    assert format_elapsed(760) == "12:40"
+    assert format_elapsed(3723) == "1:02:03"
+    assert short_location("/srv/app/views.py(12)index()") == "views.py:12 index()"
+    assert short_location("/srv/a.py(3)f()->None") == "a.py:3 f()->None"
+    long = short_location("/x/" + "m" * 100 + ".py(1)f()")
+    assert len(long) == 60 and long.endswith("\u2026")
+
+
+def test_between_sessions_with_wait() -> None:
+    lost = SessionEnd(Ending.LOST, "reset")
+    view = View(
+        waiting=True,
+        counting_sessions=True,
+        session_number=2,
+        last_end=lost,
+        state_since=time.monotonic() - 65,
+    )
+    assert text(make_prompt(view)()) == "(waiting) "
+    bar = make_toolbar(view)()
+    shown = text(bar)
+    assert "127.0.0.1:4444" in shown and " waiting " in shown and "for 1:05" in shown
+    assert "after session 2" in shown and "last session lost" in shown
+    assert ("class:toolbar.state.waiting", " waiting ") in bar
+
+
+def test_after_a_lost_session_without_wait() -> None:
+    view = View(last_end=SessionEnd(Ending.LOST, "reset"), session_number=1)
+    assert text(make_prompt(view)()) == "(lost) "
+    assert ("class:toolbar.state.lost", " lost ") in make_toolbar(view)()
+
+
+def test_question_and_python_mode() -> None:
+    view = View(question="Send q anyway? [y/N] ")
+    assert make_prompt(view)() == [("class:prompt.question", "Send q anyway? [y/N] ")]
+    view = View(python_mode=True, waiting=True)
+    assert text(make_prompt(view)()) == "(waiting) py> "
+    assert "[python]" in text(make_toolbar(view)())

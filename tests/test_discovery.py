@@ -148,8 +148,13 @@ def test_pid_restricts_and_the_others_are_announced(debuggee: Start) -> None:
     third = debuggee("rpdb", "simple")
     both = run_client("--wait", "--any", "--count", "2", "-c", "c")
     assert both.returncode == 0, both.stderr
-    # Other debuggers on this machine may be listed too; ours must be among those announced.
+    # The one on the lower port is served first and the other announced (other debuggers on
+    # this machine may be announced too); then both are served.
     announced = re.search(r"\d+ more debugger\(s\) waiting, served next: (.*)", both.stderr)
-    assert announced and f"port {third.port}" in announced.group(1) + both.stderr
+    assert announced, both.stderr
+    ours = {f"port {program.port}" for program in (first, third)}
+    assert any(port in announced.group(1) for port in ours)
+    for program in (first, third):
+        assert f"connected to 127.0.0.1:{program.port}" in both.stderr
     for program in (first, third):
         assert program.finish()["reached_end"] is True

@@ -58,6 +58,7 @@ class PeerTracker:
         self._timeout_hint = timeout_hint
         self._trust_owner = trust_owner
         self._last_pid: Optional[int] = None
+        self._last_process: Optional[ProcessInfo] = None
         self._timeouts: dict[int, Optional[WorkerTimeout]] = {}
 
     async def identify(self, local: tuple[str, int], peer: tuple[str, int]) -> Identity:
@@ -98,10 +99,13 @@ class PeerTracker:
         pid = pids_for_inodes({inode}, first=first).get(inode)
         if pid is None:
             return None
+        if self._last_process is not None and self._last_process.pid == pid:
+            return self._last_process  # a --wait loop in one worker: described already
         try:
-            return describe_process(pid)
+            self._last_process = describe_process(pid)
         except ProcessLookupError:
             return None
+        return self._last_process
 
     def _timeout_of(self, process: ProcessInfo) -> Optional[WorkerTimeout]:
         if process.pid not in self._timeouts:

@@ -17,7 +17,7 @@ import re
 import shlex
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Literal, Optional
+from typing import Any, Generator, Iterable, Iterator, Literal, Optional
 
 from rpdb_client.listeners import (
     Listener,
@@ -139,16 +139,26 @@ def _pids(first: Iterable[int] = ()) -> Iterator[int]:
     yield from sorted((int(n) for n in names if n.isdigit() and int(n) not in hinted), reverse=True)
 
 
-def _fd_links(pid: int) -> list[str]:
-    """What the fds of ``pid`` point to; nothing if we may not look (not ours, or gone)."""
+def _fd_links(pid: int) -> Generator[str, None, None]:
+    """What the fds of ``pid`` point to; nothing if we may not look (not ours, or gone).
+
+    The likeliest debugger sockets come first, so a search can stop early: fds 0 and 1 (rpdb
+    ``dup2()``s its client socket there), then the highest numbers, the newest fds (rpdb leaks
+    two fds per ``set_trace()``, so a long-lived worker's low numbers are old leftovers).
+    """
     try:
         dir_fd = os.open(f"/proc/{pid}/fd", os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
-        return []
+        return
     try:  # readlink relative to a directory fd: no path walk per fd
-        return [_readlink(name, dir_fd) for name in os.listdir(dir_fd)]
+        yield _readlink("0", dir_fd)
+        yield _readlink("1", dir_fd)
+        numbers = sorted((int(name) for name in os.listdir(dir_fd) if name.isdigit()), reverse=True)
+        for number in numbers:
+            if number > 1:
+                yield _readlink(str(number), dir_fd)
     except OSError:
-        return []
+        return
     finally:
         os.close(dir_fd)
 
@@ -170,9 +180,15 @@ def pids_for_inodes(inodes: set[int], *, first: Iterable[int] = ()) -> dict[int,
     wanted = {f"socket:[{inode}]": inode for inode in inodes if inode > 0}
     found: dict[int, int] = {}
     for pid in _pids(first) if wanted else ():
-        found.update((wanted.pop(link), pid) for link in _fd_links(pid) if link in wanted)
-        if not wanted:
-            break
+        links = _fd_links(pid)
+        try:
+            for link in links:
+                if link in wanted:
+                    found[wanted.pop(link)] = pid
+                    if not wanted:
+                        return found
+        finally:
+            links.close()  # closes the /proc directory at once, not when collected
     return found
 
 

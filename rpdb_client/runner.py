@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from typing import Optional, Protocol
 
 from rpdb_client.config import Settings
@@ -27,6 +28,24 @@ FIRST_RETRY = 0.0005
 listening 0.25-0.8 ms after ``c``."""
 LONGEST_RETRY = 0.05
 """Attempts slow down to this pause, so an idle wait costs no noticeable CPU."""
+FAST_PHASE = 0.02
+"""For this long attempts stay FIRST_RETRY apart: a loop's next set_trace() comes any moment."""
+UNREACHABLE_RETRY = 1.0
+
+
+class Backoff:
+    """The pauses between connection attempts: quick at first, then slower."""
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._pause = FIRST_RETRY
+
+    def pause(self) -> float:
+        if time.monotonic() - self._started < FAST_PHASE:
+            return FIRST_RETRY
+        self._pause = min(self._pause * 2, LONGEST_RETRY)
+        return self._pause
+
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -136,18 +155,16 @@ class Runner:
 
     async def _wait_for_listener(self) -> Connection:
         """Try to connect until a debugger listens; refusals and early resets mean "not yet"."""
-        pause = FIRST_RETRY
+        backoff = Backoff()
         while True:
             try:
                 return await self._try_connect()
             except ConnectionRefused:
-                pass
+                await asyncio.sleep(backoff.pause())
             except ConnectError as error:
                 # Unreachable or unresolvable: keep waiting, but not at full speed.
                 self.front_end.on_notice(f"{error.message}; still waiting")
-                pause = LONGEST_RETRY * 20
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, LONGEST_RETRY) if pause < LONGEST_RETRY else pause
+                await asyncio.sleep(UNREACHABLE_RETRY)
 
     async def _try_connect(self) -> Connection:
         """One attempt: the configured port, or with ``--any`` each debugger now waiting."""
@@ -206,12 +223,21 @@ class Runner:
         listener, being closed, accepts and resets a client; that is "not yet", not a session.
         A silent peer is a session, whose end explains what the silence means.
         """
-        try:
-            await asyncio.wait_for(
-                asyncio.shield(connection.first_data), self.settings.connect_timeout
+        if not connection.first_data.done():
+            # A plain future and a timer: this runs once per session of a --wait loop.
+            heard = asyncio.get_running_loop().create_future()
+
+            def settle(value: bool) -> None:
+                if not heard.done():
+                    heard.set_result(value)
+
+            connection.first_data.add_done_callback(lambda _: settle(True))
+            timer = asyncio.get_running_loop().call_later(
+                self.settings.connect_timeout, settle, False
             )
-        except asyncio.TimeoutError:
-            return True
+            if not await heard:
+                return True  # silent: the session explains what that means
+            timer.cancel()
         if connection.received_bytes or not self.settings.wait:
             return True
         connection.close()
@@ -273,7 +299,7 @@ class Runner:
         remote-pdb closes its listener once it has accepted, so a connection that succeeds
         while the old one is running can only be the next breakpoint.
         """
-        pause = FIRST_RETRY
+        backoff = Backoff()
         while await session.wait_for_state(State.RUNNING, State.ENDED) is State.RUNNING:
             if not session.is_remote_pdb:
                 await session.wait_for_state(State.ENDED)  # rpdb and celery close after `c`
@@ -290,8 +316,7 @@ class Runner:
                 return await asyncio.shield(self._follow_attempt)
             except ConnectError:
                 self._follow_attempt = None
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, LONGEST_RETRY)
+            await asyncio.sleep(backoff.pause())
         return None
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
+import os
 import re
 import select
 import socket
@@ -71,18 +73,13 @@ class Connection(asyncio.Protocol):
     @classmethod
     async def open(cls, host: str, port: int, timeout: float = 5.0) -> Connection:
         """Connect to ``host:port``; ``ConnectionRefused`` when nothing listens there yet."""
-        loop = asyncio.get_running_loop()
-        try:
-            addresses = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as error:
-            raise ConnectError(f"cannot resolve host {host!r}: {error.strerror}") from None
         refused = False
         last_error: Optional[OSError] = None
-        for family, kind, proto, _, address in addresses:
+        for family, kind, proto, address in await _addresses(host, port):
             sock = socket.socket(family, kind, proto)
             sock.setblocking(False)
             try:
-                await asyncio.wait_for(loop.sock_connect(sock, address), timeout)
+                await _connect(sock, address, timeout)
                 return await cls._wrap(sock)
             except (ConnectionRefusedError, *_RESET_ERRORS):
                 # A listener being closed can accept and reset inside connect(): "not yet".
@@ -235,6 +232,35 @@ class Connection(asyncio.Protocol):
             except OSError:
                 break
         self._transport.close()
+
+
+Address = tuple[int, int, int, tuple[object, ...]]
+
+
+async def _addresses(host: str, port: int) -> list[Address]:
+    """Where ``host:port`` is; a numeric address needs no resolver (and no thread for it)."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, (host, port))]
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ConnectError(f"cannot resolve host {host!r}: {error.strerror}") from None
+    return [(family, kind, proto, address) for family, kind, proto, _, address in found]
+
+
+async def _connect(sock: socket.socket, address: tuple[object, ...], timeout: float) -> None:
+    """Connect; on loopback the answer (connected or refused) is usually immediate."""
+    code = sock.connect_ex(address)
+    if code == 0:
+        return
+    if code not in (errno.EINPROGRESS, errno.EAGAIN):
+        raise OSError(code, os.strerror(code))
+    await asyncio.wait_for(asyncio.get_running_loop().sock_connect(sock, address), timeout)
 
 
 class Receiver(Protocol):

@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from debuggee import Debuggee
+from terminal import terminal  # noqa: F401 - a fixture for every test module
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from typing import Callable
 import pytest
 from debuggee import is_listening, run_client, start_client, wait_until
 from stacks import Request, Stack, gunicorn, twisted_service, uwsgi
+from terminal import Terminal
 
 Launch = Callable[..., Stack]
 
@@ -152,3 +153,23 @@ def test_twisted_service_answers_its_peer_and_goes_on_serving(launch: Launch) ->
         other.sendall(b"plain\n")
         assert other.recv(100) == b"echo plain\n"
     assert stack.process.poll() is None
+
+
+def test_uwsgi_scene_in_a_terminal(launch: Launch, terminal: Callable[..., Terminal]) -> None:
+    """What a person does and sees: the REPL in a pseudo-terminal, the screen read by pyte."""
+    stack = launch(uwsgi, 30)
+    request = Request(f"http://127.0.0.1:{stack.port}/?name=grace")
+    wait_until(lambda: is_listening(stack.rpdb_port), 30, "the view to stop in rpdb")
+    term = terminal("--port", str(stack.rpdb_port), "--no-history")
+    term.wait_for(lambda t: t.row_of("(Pdb)") >= 0, "the first prompt")
+    assert "(uwsgi worker" in term.text()
+    term.send("p request\r")
+    term.wait_shows("?name=grace' [GET]>")
+    term.send("response.headers['Content-Type'] = 'text/plain'\r")
+    term.send("c\r")
+    term.wait_shows("session ended: the program continued")
+    got = request.wait()
+    assert got.status == 200, (got.error, stack.log())
+    assert got.headers["Content-Type"] == "text/plain"
+    assert got.headers["X-Greeting"] == "grace"
+    assert term.wait_exit() == 0

@@ -212,7 +212,7 @@ class Parser:
         if "\r\n" in text:
             self.saw_crlf = True
             text = text.replace("\r\n", "\n")
-        return self._scan(self._held + text)
+        return self._scan(self._held + text if self._held else text)
 
     def flush_partial(self) -> list[Event]:
         """Release a held partial line that no built-in prompt can grow from.

@@ -340,14 +340,23 @@ class Session:
                 self._answer(event)  # the user typed while the query ran
 
     def _track(self, text: str) -> None:
-        """Follow breakpoints and the location in the output (lines may come in pieces)."""
+        """Follow breakpoints and the location in the output (lines may come in pieces).
+
+        Big replies pass through here, so the common case is two substring checks and no copy.
+        """
         cut = text.rfind("\n") + 1
+        tail = self._output_tail
         if not cut:
-            self._output_tail = (self._output_tail + text)[-200:]
+            self._output_tail = (tail + text[-200:])[-200:]
             return
-        complete = self._output_tail + text[:cut]
-        self._output_tail = text[cut:][-200:]
-        if "reakpoint " in complete:
+        self._output_tail = text[cut:][-200:]  # the unfinished last line
+        head = tail + text[:200]  # a line cut at the end of the previous piece
+        breakpoints = "reakpoint " in head or "reakpoint " in text
+        location = head.startswith("> ") or "\n> " in head or "\n> " in text
+        if not (breakpoints or location or "'ascii' codec" in text):
+            return
+        complete = tail + text[:cut]
+        if breakpoints:
             lines = "\n" + complete
             for match in _BREAKPOINT_SET.finditer(lines):
                 self.breakpoints.add(int(match.group(1)))
@@ -356,7 +365,7 @@ class Session:
         if not self._ascii_offered and "'ascii' codec" in complete:
             self._ascii_offered = True
             self._listener.on_notice(_ASCII_ADVICE)
-        if complete.startswith("> ") or "\n> " in complete:
+        if location:
             locations = _LOCATION.findall(complete[-4096:])
             if locations:
                 self.location = locations[-1]

@@ -22,6 +22,7 @@ from typing import Optional, Protocol
 from rpdb_client.errors import ConnectError, ConnectionLost, ConnectionRefused
 
 READ_SIZE = 256 * 1024
+_JOIN_LIMIT = 64 * 1024
 REPLY_WAIT = 0.0003
 """How long the read callback waits for more of a reply before returning to the event loop."""
 REPLY_BUDGET = 0.005
@@ -140,15 +141,15 @@ class Connection(asyncio.Protocol):
         while receiver is not None and receiver.expects_reply() and not self._ended:
             if not self._poller.poll(REPLY_WAIT * 1000) or time.monotonic() > deadline:
                 return
-            data = self._receive_waiting()
-            if data:
+            for data in self._receive_waiting():
                 self._arm_quickack()
                 receiver.on_data(data)
 
-    def _receive_waiting(self) -> bytes:
-        """Everything already received, in one piece (remote-pdb sends many small segments).
+    def _receive_waiting(self) -> list[bytes]:
+        """Everything already received: small pieces joined (remote-pdb sends many small
+        segments), big ones kept apart (joining megabytes only copies them).
 
-        Returns b"" when the connection ended, after delivering the end.
+        Returns nothing when the connection ended, after delivering the end.
         """
         pieces: list[bytes] = []
         while True:
@@ -158,16 +159,17 @@ class Connection(asyncio.Protocol):
                 break
             except OSError as error:
                 self._deliver_end(_as_lost(error))
-                return b""
+                return []
             if not data:
                 if pieces:
                     break  # deliver what came first; the transport then reads the end
                 self._deliver_end(None)
-                return b""
+                return []
             pieces.append(data)
             if len(data) < READ_SIZE:
                 break
-        return b"".join(pieces)
+        small = sum(map(len, pieces)) <= _JOIN_LIMIT
+        return [b"".join(pieces)] if small and len(pieces) > 1 else pieces
 
     def eof_received(self) -> bool:
         self._deliver_end(None)

@@ -46,6 +46,8 @@ QUIET_FLUSH_SECONDS = 0.3
 _BREAKPOINT_SET = re.compile(r"\nBreakpoint (\d+) at ")
 _BREAKPOINT_GONE = re.compile(r"\nDeleted breakpoint (\d+)")
 _LOCATION = re.compile(r"^> (.+)$", re.M)
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+"""IPython's debugger colours its location line; the location is kept as plain text."""
 
 
 class State(enum.Enum):
@@ -366,7 +368,7 @@ class Session:
             self._ascii_offered = True
             self._listener.on_notice(_ASCII_ADVICE)
         if location:
-            locations = _LOCATION.findall(complete[-4096:])
+            locations = _LOCATION.findall(_COLOUR.sub("", complete[-4096:]))
             if locations:
                 self.location = locations[-1]
 

@@ -157,6 +157,8 @@ def make_toolbar(view: StatusView) -> Callable[[], StyleAndTextTuples]:
         else:
             elapsed = f"for {format_elapsed(now - view.state_since)}"
         fragments.append(("class:toolbar.elapsed", f" {elapsed} "))
+        if session is not None:
+            fragments += worker_limit(session, now)
         if session is not None and session.location:
             fragments.append(("class:toolbar.location", f" {short_location(session.location)} "))
         end = view.last_end
@@ -173,6 +175,25 @@ def make_toolbar(view: StatusView) -> Callable[[], StyleAndTextTuples]:
         return fragments
 
     return toolbar
+
+
+_LIMIT_NAMES = {"harakiri": "harakiri", "gunicorn-timeout": "gunicorn timeout", "given": "limit"}
+
+
+def worker_limit(session: Session, now: float) -> StyleAndTextTuples:
+    """The worker's time limit counting down, from the connection (a lower bound: the request
+    began earlier, hence "at most"); a warning from half of it on."""
+    timeout = session.identity.timeout if session.identity else None
+    if timeout is None or session.state is State.ENDED:
+        return []
+    used = now - session.connected_at
+    left = timeout.seconds - used
+    name = _LIMIT_NAMES.get(timeout.kind, "limit")
+    text = f" {name} {timeout.seconds:g} s: " + (
+        f"{format_elapsed(left)} left at most " if left > 0 else "passed "
+    )
+    style = "class:toolbar.warning" if used >= timeout.seconds / 2 else "class:toolbar.elapsed"
+    return [(style, text)]
 
 
 def format_elapsed(seconds: float) -> str:

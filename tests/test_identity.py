@@ -8,12 +8,14 @@ passes, as uWSGI's master would (a real uWSGI runs in the end-to-end tests).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import sysconfig
 from pathlib import Path
 from typing import Callable
 
 from debuggee import Debuggee, free_port, run_client, start_client
+from terminal import Terminal
 
 Start = Callable[..., Debuggee]
 
@@ -84,3 +86,43 @@ def test_harakiri_is_warned_about_and_named_after_the_kill(debuggee: Start, tmp_
     assert "uWSGI's harakiri (2 s, from uwsgi --harakiri) is the likely cause" in stderr
     assert "harakiri = 3600" in stderr
     assert "Traceback" not in stderr
+
+
+def test_toolbar_counts_the_worker_limit_down(
+    debuggee: Start, tmp_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    executable, env = _uwsgi_stand_in(tmp_path)
+    program = debuggee(
+        "rpdb", "simple", env=env, executable=executable, extra_args=("--harakiri", "60")
+    )
+    term = terminal("--port", str(program.port), "--no-history")
+    row = term.wait_for(
+        lambda t: next((r for r in t.rows if "harakiri 60 s:" in r), None), "the countdown"
+    )
+    assert re.search(r"harakiri 60 s: 0:5\d left at most", row), row
+    # Started through the link, Python sees the system's IPython: rpdb then runs IPython's
+    # debugger, whose coloured location line must reach the toolbar as plain text.
+    term.wait_for(lambda t: "target.py:67 simple()" in t.text(), "the plain location")
+    assert "^[" not in term.text()
+    term.send("c\r")
+    assert term.wait_exit() == 0
+    assert program.finish()["reached_end"] is True
+
+
+def test_worker_limit_warns_from_half_of_it() -> None:
+    from types import SimpleNamespace
+
+    from rpdb_client.processes import WorkerTimeout
+    from rpdb_client.session import State
+    from rpdb_client.toolbar import worker_limit
+
+    limit = WorkerTimeout(30.0, "uwsgi --harakiri", "harakiri")
+    session = SimpleNamespace(
+        identity=SimpleNamespace(timeout=limit), connected_at=100.0, state=State.AT_PROMPT
+    )
+    early = worker_limit(session, 110.0)  # type: ignore[arg-type]
+    late = worker_limit(session, 125.0)  # type: ignore[arg-type]
+    over = worker_limit(session, 140.0)  # type: ignore[arg-type]
+    assert early == [("class:toolbar.elapsed", " harakiri 30 s: 0:20 left at most ")]
+    assert late == [("class:toolbar.warning", " harakiri 30 s: 0:05 left at most ")]
+    assert over == [("class:toolbar.warning", " harakiri 30 s: passed ")]

@@ -122,3 +122,23 @@ def test_other_threads_output_during_a_name_query_still_reaches_the_screen(
 
     assert asyncio.run(drive(program.port, body)) is Ending.DETACHED
     assert program.finish()["reached_end"] is True
+
+
+def test_a_coloured_location_line_is_tracked_as_plain_text() -> None:
+    """IPython's debugger (rpdb uses it when IPython is importable) colours the location."""
+
+    class Unconnected:
+        connected_at = 0.0
+
+        def attach(self, receiver: object) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    async def track() -> str | None:
+        session = Session(Unconnected(), Recorder())  # type: ignore[arg-type]
+        session.on_data(b"> \x1b[32m/srv/app.py\x1b[0m(12)\x1b[36mindex\x1b[0m()\n-> x\nipdb> ")
+        return session.location
+
+    assert asyncio.run(track()) == "/srv/app.py(12)index()"

@@ -407,7 +407,10 @@ class Session:
             return None  # no safe way out of interact (PROTOCOL.md section 4): close
         if self.breakpoints:
             return "cl " + " ".join(str(number) for number in sorted(self.breakpoints))
-        self._start_timer("drain", DRAIN_SECONDS, lambda: self._finish(self._end(Ending.DETACHED)))
+        if "drain" not in self._timers:  # a second from the first `c`, however often it is sent
+            self._start_timer(
+                "drain", DRAIN_SECONDS, lambda: self._finish(self._end(Ending.DETACHED))
+            )
         return "c"
 
     def _send(self, line: str, prompt: Prompt) -> None:

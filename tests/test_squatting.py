@@ -54,6 +54,7 @@ class Squatter:
             connection.sendall(b"(Pdb) ")
             while chunk := connection.recv(4096):
                 self.received += chunk
+                connection.sendall(b"(Pdb) ")  # answer like a pdb, one prompt per line
         self.done.set()
 
 
@@ -89,3 +90,10 @@ def test_another_users_port_is_refused_having_sent_nothing(squatter: Squatter) -
     assert "Traceback" not in result.stderr
     assert squatter.done.wait(10)
     assert squatter.received == b""
+
+
+def test_trust_owner_connects_all_the_same(squatter: Squatter) -> None:
+    result = run_as_nobody("--port", str(squatter.port), "--trust-owner", stdin="p 'hello'\n")
+    assert result.returncode == 0, result.stderr
+    assert squatter.done.wait(10)
+    assert squatter.received.startswith(b"p 'hello'\n")  # then the safe detach's `c`

@@ -81,3 +81,19 @@ def test_an_ascii_server_is_recognised(debuggee: Start) -> None:
     assert record["error"] is None and record["values"]["x"] == 4
     assert "UnicodeEncodeError: 'ascii' codec" in result.stdout
     assert result.stderr.count("Use --ascii") == 1
+
+
+def test_ascii_escapes_what_an_ascii_server_could_not_read(debuggee: Start) -> None:
+    """A server started with LANG=C decodes ASCII: one é typed there would kill the request."""
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    program = debuggee("rpdb", "simple", env=env)
+    script = "word = 'été'\ncafé = 1\nx = 3\nc\n"
+    result = run_client("--port", str(program.port), "--ascii", stdin=script)
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert record["error"] is None and record["reached_end"], record
+    assert record["values"]["word"] == "été"  # sent as '\u00e9t\u00e9'
+    assert record["values"]["x"] == 3
+    assert "non-ASCII characters can only be sent inside ordinary string literals" in (
+        result.stderr
+    )  # `café = 1` was refused, not sent

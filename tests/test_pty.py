@@ -336,3 +336,17 @@ def test_a_20_mib_reply_shows_about_as_fast_as_cat(debuggee: Start, tmp_path: Pa
     # About twice is what this measures on an idle 2-core machine (1.8 to 2.5 here); the bound
     # leaves room for a loaded CI machine and still fails on printing line by line (> 10x).
     assert shown < 4 * cat + 0.3, (shown, cat)
+
+
+def test_tab_completes_names_and_attributes_of_the_frame(debuggee: Start, terminal: Any) -> None:
+    program = debuggee("rpdb", "completion_names")
+    term = connect(terminal, program)
+    term.send("p req\t")
+    term.wait_for(lambda t: t.row_of("(Pdb) p request") >= 0, "p req<Tab> completed")
+    term.send(".pa\t")
+    term.wait_for(lambda t: t.row_of("(Pdb) p request.path") >= 0, "the attribute completed")
+    term.send("\r")
+    term.wait_shows("'/orders'")
+    term.send("c\r")
+    assert term.wait_exit() == 0
+    clean_end(program.finish())

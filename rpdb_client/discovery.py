@@ -1,9 +1,10 @@
 """Finding debuggers on this machine without connecting to them: ``--list``, ``--pick``, ``--any``.
 
-Owns the user-facing side of discovery (PROTOCOL.md section 5): the table and JSON of
-``--list``, the choice of ``--pick``, and :class:`ListenerScan`, which the runner polls for
-``--wait --any``. A connect is a quit to a waiting debugger, so everything here reads kernel
-state only, through :mod:`rpdb_client.listeners` and :mod:`rpdb_client.processes`.
+Owns the join of listening sockets with their processes into debugger candidates (PROTOCOL.md
+section 5), and the user-facing side of discovery: the table and JSON of ``--list``, the choice
+of ``--pick``, and :class:`ListenerScan`, which the runner polls for ``--wait --any``. A connect
+is a quit to a waiting debugger, so everything here reads kernel state only, through
+:mod:`rpdb_client.listeners` and :mod:`rpdb_client.processes`.
 """
 
 from __future__ import annotations
@@ -13,19 +14,112 @@ import ipaddress
 import json
 import os
 import sys
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from rpdb_client.config import Settings
 from rpdb_client.errors import ConnectError, ExitStatus, UsageError
-from rpdb_client.listeners import Listener, list_listeners
+from rpdb_client.listeners import Listener, accepted_per_port, list_listeners, same_host
 from rpdb_client.processes import (
-    DebuggerCandidate,
     ProcessInfo,
     describe_process,
-    find_debuggers,
     looks_like_debugger_host,
     pids_for_inodes,
+    user_name,
 )
+from rpdb_client.worker_limits import WorkerTimeout, find_worker_timeout
+
+
+@dataclass(frozen=True)
+class DebuggerCandidate:
+    """A ``listen(1)`` socket that may be a waiting debugger, with its owner when known.
+
+    ``process`` is None when the owner could not be found (another user's process, another PID
+    namespace); the user then comes from the socket's uid. ``clients`` counts accepted
+    connections on the port: rpdb and celery keep listening during a session, and a second
+    client there is accepted into the backlog and then hears nothing (PROTOCOL.md section 1).
+    """
+
+    listener: Listener
+    process: Optional[ProcessInfo]
+    timeout: Optional[WorkerTimeout] = None
+    clients: int = 0
+
+    @property
+    def port(self) -> int:
+        return self.listener.port
+
+    @property
+    def address(self) -> str:
+        return self.listener.address
+
+    @property
+    def owner_known(self) -> bool:
+        return self.process is not None
+
+    def to_json(self) -> dict[str, Any]:
+        proc, entry = self.process, self.listener
+        return {
+            **{key: getattr(entry, key) for key in ("port", "address", "backlog", "queued")},
+            "pid": proc.pid if proc else None,
+            "parent_pid": proc.parent_pid if proc else None,
+            "uid": proc.uid if proc else entry.uid,
+            "user": proc.user if proc else user_name(entry.uid),
+            "command": proc.command if proc else None,
+            "label": proc.label if proc else None,
+            "owner_known": proc is not None,
+            "clients": self.clients,
+            "timeout": dataclasses.asdict(self.timeout) if self.timeout else None,
+        }
+
+
+def find_listener_owner(port: int, address: str = "127.0.0.1") -> Optional[ProcessInfo]:
+    """The process listening on ``address:port``, or on a wildcard address and that port."""
+    entries = [
+        entry
+        for entry in list_listeners()
+        if entry.port == port
+        and (entry.address in ("0.0.0.0", "::") or same_host(entry.address, address))
+    ]
+    entries.sort(key=lambda entry: not same_host(entry.address, address))  # exact match first
+    owners = pids_for_inodes({entry.inode for entry in entries})
+    for pid in (owners[entry.inode] for entry in entries if entry.inode in owners):
+        try:
+            return describe_process(pid)
+        except ProcessLookupError:
+            continue
+    return None
+
+
+def find_debuggers() -> list[DebuggerCandidate]:
+    """Listening sockets that look like a waiting rpdb, remote-pdb or celery rdb, by port.
+
+    All three call ``listen(1)``: a backlog of exactly 1 is the mark. Sockets whose owner is known
+    and is not a debugger host are dropped; those of unknown owners are kept. Without netlink the
+    backlog is unknown: then only sockets of known debugger hosts are kept.
+    """
+    entries = sorted(
+        (entry for entry in list_listeners() if entry.backlog in (1, None)),
+        key=lambda entry: (entry.port, entry.address),
+    )
+    owners = pids_for_inodes({entry.inode for entry in entries})
+    described: dict[int, Optional[ProcessInfo]] = {}
+    for pid in set(owners.values()):
+        try:
+            described[pid] = describe_process(pid)
+        except ProcessLookupError:
+            described[pid] = None
+    clients = accepted_per_port() if entries else {}
+    found: list[DebuggerCandidate] = []
+    for entry in entries:
+        proc = described.get(owners.get(entry.inode, 0))
+        if proc is None and entry.backlog is None:
+            continue
+        if proc is None or looks_like_debugger_host(proc):
+            timeout = find_worker_timeout(proc) if proc else None
+            found.append(DebuggerCandidate(entry, proc, timeout, clients.get(entry.port, 0)))
+    return found
+
 
 NONE_WAITING = "no debugger is waiting on this machine (a listening socket with backlog 1)"
 

@@ -17,13 +17,8 @@ from typing import Optional
 
 from rpdb_client.errors import ConnectError
 from rpdb_client.listeners import find_connection
-from rpdb_client.processes import (
-    ProcessInfo,
-    WorkerTimeout,
-    describe_process,
-    find_worker_timeout,
-    pids_for_inodes,
-)
+from rpdb_client.processes import ProcessInfo, describe_process, pids_for_inodes
+from rpdb_client.worker_limits import WorkerTimeout, find_worker_timeout
 
 ACCEPT_WAIT = 0.05
 

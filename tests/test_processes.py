@@ -34,17 +34,15 @@ from test_listeners import (
     wait_for,
 )
 
+from rpdb_client.discovery import find_debuggers, find_listener_owner
 from rpdb_client.listeners import list_listeners
 from rpdb_client.processes import (
-    WorkerTimeout,
     describe_process,
-    find_debuggers,
-    find_listener_owner,
-    find_worker_timeout,
     looks_like_debugger_host,
     pid_for_connection,
     pids_for_inodes,
 )
+from rpdb_client.worker_limits import WorkerTimeout, find_worker_timeout
 
 # A server that forks WORKERS children (as a uWSGI or gunicorn master does); each child listens
 # with backlog 1 and reports "worker PID PORT". Everyone exits when stdin closes.

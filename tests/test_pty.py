@@ -350,3 +350,24 @@ def test_tab_completes_names_and_attributes_of_the_frame(debuggee: Start, termin
     term.send("c\r")
     assert term.wait_exit() == 0
     clean_end(program.finish())
+
+
+def test_hostile_output_reaches_the_screen_as_text_and_colour(
+    debuggee: Start, terminal: Any
+) -> None:
+    """A window title, an OSC 52 clipboard write, a screen clear: shown, not obeyed."""
+    program = debuggee("rpdb", "hostile")
+    term = connect(terminal, program)
+    term.send("!print(payload)\r")
+    term.wait_shows("RED")
+    text = term.text()
+    assert "connected to" in text  # the screen was not cleared
+    assert "^[]0;OWNED^G" in text and "^[]52;c;ZXZpbA==^G" in text and "^[[2J" in text
+    assert term.screen.title != "OWNED"
+    row = next(n for n, line in enumerate(term.rows) if "RED" in line)
+    start = term.rows[row].index("RED")
+    cells = [term.screen.buffer[row][column] for column in range(start, start + 3)]
+    assert [cell.fg for cell in cells] == ["red"] * 3, cells
+    term.send("c\r")
+    assert term.wait_exit() == 0
+    clean_end(program.finish())

@@ -3,7 +3,7 @@
 Against a real rpdb and a real remote-pdb, side by side, both clients run as their own process
 the same way (a command line, stdin from a pipe, stdout to /dev/null), timed from start to exit:
 
-* per command: the round trip of ``p i``: (time of 1,001 commands - time of 1) / 1,000, which
+* per command: the round trip of ``p i``: (time of 3,001 commands - time of 1) / 3,000, which
   takes the fixed start-up out;
 * reconnect: 200 ``set_trace()`` calls in a loop, each answered with ``c`` (start-up subtracted);
 * output: one 20 MB reply, ``p blob`` (the time of a run with only ``c`` subtracted).
@@ -26,7 +26,7 @@ from typing import Callable, Optional
 HERE = Path(__file__).resolve().parent
 TARGET = HERE / "target.py"
 RAW_CLIENT = HERE / "raw_client.py"
-COMMANDS = 1000
+COMMANDS = 3000  # many, so that the start-up subtracted is a small share of the total
 SLOW_COMMANDS = 20  # without QUICKACK each remote-pdb reply stalls ~40 ms
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Callable, Optional, Protocol
 from rpdb_client.asciify import to_ascii
 from rpdb_client.errors import ConnectionLost, ExitStatus
 from rpdb_client.identity import Identity
+from rpdb_client.output_watch import OutputWatch
 from rpdb_client.protocol import (
     Eof,
     Event,
@@ -41,13 +41,6 @@ DRAIN_SECONDS = 1.0
 """How long a detach waits for EOF after its ``c`` before closing anyway."""
 QUIET_FLUSH_SECONDS = 0.3
 """Silence after which a held partial line (possible custom prompt) is shown."""
-
-# Searched in "\n" + text: a literal first character lets the regex engine skip fast.
-_BREAKPOINT_SET = re.compile(r"\nBreakpoint (\d+) at ")
-_BREAKPOINT_GONE = re.compile(r"\nDeleted breakpoint (\d+)")
-_LOCATION = re.compile(r"^> (.+)$", re.M)
-_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
-"""IPython's debugger colours its location line; the location is kept as plain text."""
 
 
 class State(enum.Enum):
@@ -128,7 +121,6 @@ class Session:
         self._encoding = encoding
         self.ascii_only = ascii_only
         """Escape non-ASCII input for a server that decodes ASCII (``--ascii``)."""
-        self._ascii_offered = ascii_only
         self._queue: deque[str] = deque()
         self._finish_when_idle = False
         self._loop = asyncio.get_running_loop()
@@ -137,11 +129,9 @@ class Session:
         self._state_waiters: list[asyncio.Event] = []
         self._last_word = ""
         self._received_any = False
-        self._output_tail = ""
+        self._watch = OutputWatch()
         self.state = State.STARTING
         self.prompt: Optional[Prompt] = None
-        self.breakpoints: set[int] = set()
-        self.location: Optional[str] = None
         self.connected_at = connection.connected_at
         self.identity: Optional[Identity] = None
         """The process behind the connection, when the runner could tell (a local peer)."""
@@ -152,6 +142,16 @@ class Session:
         """When the current stop began (the first prompt after the program moved)."""
 
     # -- what the front end asks -------------------------------------------------------------
+
+    @property
+    def breakpoints(self) -> set[int]:
+        """Breakpoints this session saw being set and not deleted."""
+        return self._watch.breakpoints
+
+    @property
+    def location(self) -> Optional[str]:
+        """The last ``file(line)func()`` pdb showed."""
+        return self._watch.location
 
     @property
     def is_remote_pdb(self) -> bool:
@@ -342,38 +342,11 @@ class Session:
                 self._answer(event)  # the user typed while the query ran
 
     def _track(self, text: str) -> None:
-        """Follow breakpoints and the location in the output (lines may come in pieces).
-
-        Big replies pass through here, so the common case is two substring checks and no copy.
-        """
-        cut = text.rfind("\n") + 1
-        tail = self._output_tail
-        if not cut:
-            self._output_tail = (tail + text[-200:])[-200:]
-            return
-        self._output_tail = text[cut:][-200:]  # the unfinished last line
-        head = tail + text[:200]  # a line cut at the end of the previous piece
-        breakpoints = "reakpoint " in head or "reakpoint " in text
-        location = head.startswith("> ") or "\n> " in head or "\n> " in text
-        if not (breakpoints or location or "'ascii' codec" in text):
-            return
-        complete = tail + text[:cut]
-        if breakpoints:
-            lines = "\n" + complete
-            for match in _BREAKPOINT_SET.finditer(lines):
-                self.breakpoints.add(int(match.group(1)))
-            for match in _BREAKPOINT_GONE.finditer(lines):
-                self.breakpoints.discard(int(match.group(1)))
-        if not self._ascii_offered and "'ascii' codec" in complete:
-            self._ascii_offered = True
+        if self._watch.feed(text) and not self.ascii_only:
             self._listener.on_notice(_ASCII_ADVICE)
-        if location:
-            locations = _LOCATION.findall(_COLOUR.sub("", complete[-4096:]))
-            if locations:
-                self.location = locations[-1]
 
     def _on_prompt(self, prompt: Prompt) -> None:
-        self._output_tail = ""
+        self._watch.at_prompt()
         self.prompt = prompt
         if self.state is not State.AT_PROMPT and self.state is not State.DETACHING:
             self.stopped_at = self.stopped_at or time.monotonic()

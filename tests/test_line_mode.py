@@ -135,8 +135,11 @@ def test_end_of_stdin_detaches_safely(debuggee: Start, kind: str) -> None:
     assert record["values"]["x"] == 1
 
 
-@pytest.mark.parametrize("kind", ["rpdb", "remote_pdb"])
-def test_sigterm_detaches_safely(debuggee: Start, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "signum"),
+    [("rpdb", signal.SIGTERM), ("remote_pdb", signal.SIGTERM), ("rpdb", signal.SIGHUP)],
+)
+def test_a_signal_detaches_safely(debuggee: Start, kind: str, signum: int) -> None:
     program = debuggee(kind, "simple")
     client = start_client("--port", str(program.port))
     try:
@@ -144,7 +147,7 @@ def test_sigterm_detaches_safely(debuggee: Start, kind: str) -> None:
         client.stdin.write("p x\n")
         client.stdin.flush()
         wait_until(lambda: client.stdout.readline() == "1\n" or None, 10, "the reply to p x")
-        client.send_signal(signal.SIGTERM)
+        client.send_signal(signum)
         _, stderr = client.communicate(timeout=10)
     finally:
         client.kill()

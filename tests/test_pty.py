@@ -371,3 +371,19 @@ def test_hostile_output_reaches_the_screen_as_text_and_colour(
     term.send("c\r")
     assert term.wait_exit() == 0
     clean_end(program.finish())
+
+
+def test_closing_the_terminal_detaches_and_the_program_goes_on(
+    debuggee: Start, terminal: Any
+) -> None:
+    """A closed window hangs up the terminal (SIGHUP): nc would quit pdb; this detaches."""
+    program = debuggee("rpdb", "simple")
+    term = connect(terminal, program)
+    term.send("x = 12\r")
+    term.wait_for(lambda t: t.text().count("(Pdb)") >= 2, "the next prompt")
+    # The window goes away: the terminal's master side closes and the kernel hangs up the
+    # session (SIGHUP), nothing else is sent.
+    os.close(term.child.child_fd)
+    record = program.finish()
+    clean_end(record)
+    assert record["values"]["x"] == 12

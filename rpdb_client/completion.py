@@ -1,35 +1,23 @@
-"""Completion: a pure ``suggest()`` and a thin prompt_toolkit ``PdbCompleter`` over it.
+"""Completion, the pure part: what kind of thing may come next in a partial line.
 
 ``suggest(text_before_cursor, mode=...)`` only reads the text and says what kind of thing may come
 next (a command name, a breakpoint number, a location, a name in the frame, a client command, a
-local file), the way pgcli's ``suggest_type`` does. ``PdbCompleter`` turns each kind into
-candidates through a dispatch table, asking the REPL through plain callables for what only a live
-session knows: the breakpoint numbers, the names in the frame (a side query to the debugger), the
-names seen so far, the current prompt mode. Nothing here talks to the debugger itself.
+local file), the way pgcli's ``suggest_type`` does; :mod:`rpdb_client.completer` turns each kind
+into candidates for prompt_toolkit.
 
 Owns the parsing of a partial line for completion; the vocabulary comes from
-``rpdb_client.commands``. Everything above ``PdbCompleter`` uses the standard library only;
-prompt_toolkit is imported for ``PdbCompleter`` (so this is a UI module, and the engine must not
-import it). Must not import the session, transport or REPL modules.
+``rpdb_client.commands``. Standard library only: no prompt_toolkit, session, transport or REPL.
 """
 
 from __future__ import annotations
 
 import builtins
 import keyword
-import os
 import re
 from dataclasses import dataclass, replace
-from typing import Any, AsyncGenerator, Awaitable, Callable, Iterable, Iterator, Sequence, Union
-
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
-from prompt_toolkit.document import Document
+from typing import Union
 
 from rpdb_client.commands import (
-    CLIENT_COMMANDS,
-    COMMAND_LIST_COMMANDS,
-    COMMANDS,
-    HELP_TOPICS,
     ArgKind,
     Command,
     PromptMode,
@@ -40,13 +28,14 @@ from rpdb_client.commands import (
 )
 
 __all__ = [
+    "BUILTIN_NAMES",
+    "PYTHON_KEYWORDS",
     "BreakpointNumber",
     "ClientCommand",
     "CommandName",
     "FilePath",
     "Location",
     "Name",
-    "PdbCompleter",
     "PromptMode",
     "Suggestion",
     "suggest",
@@ -293,168 +282,5 @@ def _inside_string_or_comment(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The prompt_toolkit side: candidates for each kind of suggestion.
 
-_KEYWORDS: tuple[str, ...] = tuple(sorted(set(keyword.kwlist) | set(keyword.softkwlist)))
-_BUILTINS: tuple[str, ...] = tuple(sorted(n for n in dir(builtins) if not n.startswith("_")))
-_HELP_TOPIC_META = {"exec": "Help on '!': running Python statements in the frame."}
-
-
-class PdbCompleter(Completer):
-    """Completes pdb commands, breakpoint numbers, locations, names and ``:`` commands.
-
-    The callables are how the REPL plugs in what it knows; each is called only when its kind of
-    suggestion applies. ``names(owner)`` lists the names in the current frame (``owner`` None) or
-    the attributes of ``owner`` (a plain dotted name); it may query the debugger, so its failures
-    are treated as "no names" rather than breaking the prompt. ``names_async`` is the same as a
-    coroutine (``rpdb_client.names.make_name_source``): prompt_toolkit then completes
-    asynchronously through :meth:`get_completions_async`, the other kinds appear at once and
-    the debugger's names when they come; the synchronous path keeps using ``names``.
-    """
-
-    def __init__(
-        self,
-        *,
-        breakpoints: Callable[[], Sequence[int]],
-        names: Callable[[str | None], Sequence[str]] = lambda _owner: (),
-        seen_names: Callable[[], Iterable[str]],
-        mode: Callable[[], PromptMode],
-        names_async: Callable[[str | None], Awaitable[Sequence[str]]] | None = None,
-    ) -> None:
-        self._breakpoints = breakpoints
-        self._names = names
-        self._names_async = names_async
-        self._seen_names = seen_names
-        self._mode = mode
-        self._dispatch: dict[type[Any], Callable[[Any], Iterator[Completion]]] = {
-            CommandName: self._command_names,
-            BreakpointNumber: self._breakpoint_numbers,
-            Location: lambda s: _path_completions(s.prefix, python_only=True),
-            Name: self._python_names,
-            ClientCommand: self._client_commands,
-            FilePath: lambda s: _path_completions(s.prefix, python_only=False),
-        }
-
-    def get_completions(
-        self, document: Document, complete_event: CompleteEvent
-    ) -> Iterator[Completion]:
-        """Candidates for the text before the cursor, each kind in the order suggest() gives."""
-        given: set[tuple[str, int]] = set()
-        for suggestion in suggest(document.text_before_cursor, mode=self._mode()):
-            for completion in self._dispatch[type(suggestion)](suggestion):
-                key = (completion.text, completion.start_position)
-                if key not in given:
-                    given.add(key)
-                    yield completion
-
-    async def get_completions_async(
-        self, document: Document, complete_event: CompleteEvent
-    ) -> AsyncGenerator[Completion, None]:
-        """The same candidates, awaiting the debugger's names where a suggestion needs them."""
-        if self._names_async is None:
-            for completion in self.get_completions(document, complete_event):
-                yield completion
-            return
-        given: set[tuple[str, int]] = set()
-        for suggestion in suggest(document.text_before_cursor, mode=self._mode()):
-            if isinstance(suggestion, Name):
-                remote = await self._remote_async(suggestion) if suggestion.remote else ()
-                found = self._python_names(suggestion, remote)
-            else:
-                found = self._dispatch[type(suggestion)](suggestion)
-            for completion in found:
-                key = (completion.text, completion.start_position)
-                if key not in given:
-                    given.add(key)
-                    yield completion
-
-    def _command_names(self, suggestion: CommandName) -> Iterator[Completion]:
-        prefix = suggestion.prefix
-        pool = COMMANDS + COMMAND_LIST_COMMANDS if suggestion.command_list else COMMANDS
-        found = [
-            (word, command.help)
-            for command in pool
-            if not command.hidden
-            for word in command.words
-            # `!` and `?` are typed, not completed: they are not words.
-            if word.isidentifier() and word.startswith(prefix)
-        ]
-        if suggestion.topics:
-            found += [(t, _HELP_TOPIC_META[t]) for t in HELP_TOPICS if t.startswith(prefix)]
-        for word, meta in sorted(found):
-            yield Completion(word, -len(prefix), display_meta=meta)
-
-    def _breakpoint_numbers(self, suggestion: BreakpointNumber) -> Iterator[Completion]:
-        prefix = suggestion.prefix
-        for number in sorted(set(self._breakpoints())):
-            if str(number).startswith(prefix):
-                yield Completion(str(number), -len(prefix), display_meta="breakpoint")
-
-    def _client_commands(self, suggestion: ClientCommand) -> Iterator[Completion]:
-        prefix = suggestion.prefix
-        for command in CLIENT_COMMANDS:
-            if command.name.startswith(prefix):
-                yield Completion(command.name, -len(prefix), display_meta=command.help)
-
-    def _python_names(
-        self, suggestion: Name, remote: Sequence[str] | None = None
-    ) -> Iterator[Completion]:
-        groups: list[tuple[str, Iterable[str]]] = []
-        if suggestion.remote:
-            found = self._remote(suggestion) if remote is None else remote
-            groups.append(("attribute" if suggestion.owner else "name", found))
-        if suggestion.owner is None:
-            groups.append(("seen", sorted(set(self._seen_names()))))
-        if suggestion.owner is None and suggestion.keywords:
-            groups += [("keyword", _KEYWORDS), ("builtin", _BUILTINS)]
-        prefix = suggestion.prefix
-        # Private names only when asked for: dir() of most objects is mostly dunders.
-        private = prefix.startswith("_") or prefix.startswith("$_")
-        given: set[str] = set()
-        for meta, names in groups:
-            for name in names:
-                if name in given or not name.startswith(prefix):
-                    continue
-                if not private and name.lstrip("$").startswith("_"):
-                    continue
-                given.add(name)
-                yield Completion(name, -len(prefix), display_meta=meta)
-
-    def _remote(self, suggestion: Name) -> Sequence[str]:
-        try:
-            return self._names(suggestion.owner)
-        except Exception:
-            # A side query to the debugger can time out or find the session gone; the user is
-            # typing, and a missing completion is the right answer then.
-            return ()
-
-    async def _remote_async(self, suggestion: Name) -> Sequence[str]:
-        assert self._names_async is not None
-        try:
-            return await self._names_async(suggestion.owner)
-        except Exception:
-            return ()  # as in _remote: no names rather than a broken prompt
-
-
-def _path_completions(prefix: str, *, python_only: bool) -> Iterator[Completion]:
-    """Local files and directories (the debugged program may run elsewhere: a best guess)."""
-    base = os.path.basename(prefix)
-    head = prefix[: len(prefix) - len(base)]
-    directory = os.path.expanduser(head) if head.startswith("~") else head
-    try:
-        with os.scandir(directory or os.curdir) as scan:
-            entries = [(e.name, e.is_dir()) for e in scan if e.name.startswith(base)]
-    except OSError:
-        return
-    for name, is_dir in sorted(entries):
-        if name.startswith(".") and not base.startswith("."):
-            continue
-        if is_dir:
-            suffix, meta = "/", "directory"
-        elif not python_only:
-            suffix, meta = "", "file"
-        elif name.endswith((".py", ".pyw")):
-            suffix, meta = ":", "file"  # pdb's file:line; the line number comes next
-        else:
-            continue
-        yield Completion(
-            head + name + suffix, -len(prefix), display=name + suffix, display_meta=meta
-        )
+PYTHON_KEYWORDS: tuple[str, ...] = tuple(sorted(set(keyword.kwlist) | set(keyword.softkwlist)))
+BUILTIN_NAMES: tuple[str, ...] = tuple(sorted(n for n in dir(builtins) if not n.startswith("_")))

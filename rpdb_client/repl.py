@@ -41,7 +41,7 @@ from prompt_toolkit.styles import Style, merge_styles
 from prompt_toolkit.utils import is_dumb_terminal
 
 from rpdb_client.commands import PromptMode, client_help_text
-from rpdb_client.completion import PdbCompleter
+from rpdb_client.completer import PdbCompleter
 from rpdb_client.config import Settings
 from rpdb_client.errors import ConnectionLost, ExitStatus
 from rpdb_client.frontend import ReplFrontEnd

@@ -10,6 +10,7 @@ from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 
 from rpdb_client.commands import CLIENT_COMMANDS, find_command
+from rpdb_client.completer import PdbCompleter
 from rpdb_client.completion import (
     BreakpointNumber,
     ClientCommand,
@@ -17,7 +18,6 @@ from rpdb_client.completion import (
     FilePath,
     Location,
     Name,
-    PdbCompleter,
     PromptMode,
     suggest,
 )

@@ -19,7 +19,8 @@ from debuggee import Debuggee
 from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 
-from rpdb_client.completion import PdbCompleter, PromptMode
+from rpdb_client.commands import PromptMode
+from rpdb_client.completer import PdbCompleter
 from rpdb_client.names import (
     RemoteNames,
     build_query,

@@ -8,9 +8,13 @@ client's output and exit status.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import stat
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 from typing import Callable
 
@@ -221,3 +225,25 @@ def test_an_unwritable_transcript_is_one_warning(debuggee: Start, tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert result.stderr.count(f"cannot write the transcript {log}") == 1
     assert program.finish()["values"]["x"] == 2
+
+
+def test_rpdb_with_ipythons_debugger(debuggee: Start) -> None:
+    """rpdb uses IPython's debugger when IPython is importable: ``ipdb>``, colours, same safety.
+
+    The base interpreter behind the virtual environment is used, with the environment's packages
+    on its path: it imports IPython when the machine has it (skipped otherwise).
+    """
+    base = os.path.realpath(sys.executable)
+    env = {"PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    found = subprocess.run([base, "-c", "import IPython"], env={**os.environ, **env}, check=False)
+    if found.returncode != 0:
+        pytest.skip("IPython is not importable by the base interpreter")
+    program = debuggee("rpdb", "simple", env=env, executable=base)
+    result = run_client("--port", str(program.port), stdin="p x\nx = 5\nc\n")
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["x"] == 5
+    assert "ipdb> p x\n" in result.stdout and "session ended: the program continued" in (
+        result.stderr
+    )

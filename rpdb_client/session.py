@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Protocol
 
 from rpdb_client.asciify import to_ascii
+from rpdb_client.commands import command_word
 from rpdb_client.errors import ConnectionLost, ExitStatus
 from rpdb_client.identity import Identity
 from rpdb_client.output_watch import OutputWatch
 from rpdb_client.protocol import (
-    Eof,
     Event,
     Output,
     Parser,
@@ -91,14 +91,6 @@ class SessionListener(Protocol):
 
     def on_notice(self, text: str) -> None:
         """Advice from the session about the server (shown as the client's own words)."""
-
-
-def command_word(line: str) -> str:
-    """The pdb command a line starts with (``p`` for ``p x``, ``!`` for ``!x = 1``)."""
-    stripped = line.strip()
-    if stripped.startswith("!"):
-        return "!"
-    return stripped.split(None, 1)[0].split(";;", 1)[0] if stripped else ""
 
 
 class Session:
@@ -325,8 +317,6 @@ class Session:
                 self._listener.on_output(event.text)
             elif isinstance(event, Prompt):
                 self._on_prompt(event)
-            elif isinstance(event, Eof):
-                pass
 
     def _handle_query_event(self, event: Event) -> None:
         query = self._query
@@ -390,7 +380,7 @@ class Session:
         self.stop_number += 1
         # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
         # `commands` list or at `>>> ` does not resume the program.
-        self._last_word = command_word(line) if prompt.kind.is_debugger else ""
+        self._last_word = command_word(line.strip()) if prompt.kind.is_debugger else ""
         if self._last_word == "interact":
             self.parser.expect_interact = True
         elif self._last_word in ("cl", "clear") and not line.split()[1:]:

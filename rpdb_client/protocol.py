@@ -160,6 +160,9 @@ class Parser:
         self._expect_interact = False
         self._expect_question = False
         self._patterns: tuple[re.Pattern[str], ...] = ()
+        self._last_prompt: Optional[Prompt] = None
+        """The last debugger prompt (none with ``--prompt-regex``): a reply ending with it
+        takes the fast path."""
         self._recompile()
         self.saw_crlf = False
         """True once a CRLF line ending arrived: the server is remote-pdb."""
@@ -187,6 +190,7 @@ class Parser:
             self._recompile()
 
     def _recompile(self) -> None:
+        self._last_prompt = None  # what may be a prompt changed: the fast path waits for one
         patterns = dict(_DEBUGGER_PROMPTS)
         if self._expect_interact:
             patterns.update(_INTERACT_PROMPTS)
@@ -203,7 +207,10 @@ class Parser:
 
     def feed(self, data: bytes) -> list[Event]:
         """Parse the next bytes received; returns the events they complete."""
-        text = self._decoder.decode(data)
+        if data.isascii() and not self._decoder.buffer:
+            text = data.decode("ascii")  # the common case, without the decoder's Python layer
+        else:
+            text = self._decoder.decode(data)
         if self._carried_cr:
             text = "\r" + text
         self._carried_cr = text.endswith("\r")
@@ -212,7 +219,9 @@ class Parser:
         if "\r\n" in text:
             self.saw_crlf = True
             text = text.replace("\r\n", "\n")
-        return self._scan(self._held + text if self._held else text)
+        if self._held:
+            return self._scan(self._held + text)
+        return self._reply_to_last_prompt(text) or self._scan(text)
 
     def flush_partial(self) -> list[Event]:
         """Release a held partial line that no built-in prompt can grow from.
@@ -237,6 +246,31 @@ class Parser:
         return events
 
     # -- the scanner -------------------------------------------------------------------------
+
+    def _reply_to_last_prompt(self, text: str) -> Optional[list[Event]]:
+        """The events of a reply that ends with the same debugger prompt as the last one, or
+        None when the text has any other shape (then ``_scan`` decides).
+
+        A command's round trip waits for this parse, so the commonest reply (lines, then the
+        same prompt again) costs two bounded regex checks that no other prompt starts in it.
+        """
+        last = self._last_prompt
+        if last is None or not text.endswith(last.text):
+            return None
+        body_end = len(text) - len(last.text)
+        if text[body_end - 1] != "\n" if body_end else not self._line_start:
+            return None  # the prompt's text, but not at the start of a line: output
+        if self._after_prompt and text[0] in _DECOR_STARTS:
+            return None  # perhaps the colour codes that close a coloured prompt
+        at_start, anywhere = self._patterns
+        if self._line_start and at_start.match(text, 0, body_end):
+            return None
+        if anywhere.search(text, 0, body_end):
+            return None
+        self._line_start = True
+        self._after_prompt = True  # the next read may start with codes that close the prompt
+        prompt = Prompt(last.text, last.kind, last.depth)
+        return [Output(text[:body_end]), prompt] if body_end else [prompt]
 
     def _scan(self, text: str) -> list[Event]:
         self._held = ""
@@ -289,11 +323,15 @@ class Parser:
         if shown[0] in _DECOR_STARTS:
             shown = _SGR_OR_MARK.sub("", shown)
         kind = _KINDS.get(name, PromptKind.CUSTOM)
+        depth = shown.count("(") if kind is PromptKind.PDB else 1
+        prompt = Prompt(shown, kind, depth)
+        self._last_prompt = None
         if kind.is_debugger:
             self.expect_interact = False
             self.expect_question = False
-        depth = shown.count("(") if kind is PromptKind.PDB else 1
-        return Prompt(shown, kind, depth)
+            if not self._custom:
+                self._last_prompt = prompt  # fit for the fast path
+        return prompt
 
     def _could_be_prompt(self, rest: str) -> bool:
         if len(rest) > _HOLD_LIMIT:

@@ -309,14 +309,36 @@ class Session:
     # -- events ------------------------------------------------------------------------------
 
     def _handle(self, events: list[Event]) -> None:
+        ahead = self._answer_ahead(events)
         for event in events:
             if self._query is not None:
                 self._handle_query_event(event)
             elif isinstance(event, Output):
                 self._track(event.text)
                 self._listener.on_output(event.text)
+            elif ahead is not None and event is ahead[0]:
+                self._watch.at_prompt()
+                if ahead[1] is not None:
+                    self._listener.on_sent(ahead[1], event)
             elif isinstance(event, Prompt):
                 self._on_prompt(event)
+
+    def _answer_ahead(self, events: list[Event]) -> Optional[tuple[Prompt, Optional[str]]]:
+        """Send the queued answer to a read's last prompt before showing the output before it.
+
+        The debugger then runs the next command while this client shows the last reply, so the
+        client's own work leaves the round trip of queued lines (``bench/``: per command).
+        Returns the prompt answered and the line sent (None if the connection refused it).
+        """
+        if not self._queue or self._query is not None or len(events) < 2:
+            return None
+        prompt = events[-1]
+        if not isinstance(prompt, Prompt) or any(isinstance(e, Prompt) for e in events[:-1]):
+            return None
+        self._reach_prompt(prompt)
+        self._set_state(State.BUSY)
+        line = self._queue.popleft()
+        return prompt, line if self._send(line, prompt, announce=False) else None
 
     def _handle_query_event(self, event: Event) -> None:
         query = self._query
@@ -337,14 +359,17 @@ class Session:
 
     def _on_prompt(self, prompt: Prompt) -> None:
         self._watch.at_prompt()
-        self.prompt = prompt
-        if self.state is not State.AT_PROMPT and self.state is not State.DETACHING:
-            self.stopped_at = self.stopped_at or time.monotonic()
+        self._reach_prompt(prompt)
         if self._queue or self._finish_when_idle:
             self._answer(prompt)
             return
         self._set_state(State.AT_PROMPT)
         self._listener.on_prompt(prompt)
+
+    def _reach_prompt(self, prompt: Prompt) -> None:
+        self.prompt = prompt
+        if self.state is not State.AT_PROMPT and self.state is not State.DETACHING:
+            self.stopped_at = self.stopped_at or time.monotonic()
 
     def _answer(self, prompt: Prompt) -> None:
         """Send the one line this prompt gets: the next queued one, or the detach's."""
@@ -376,7 +401,8 @@ class Session:
             )
         return "c"
 
-    def _send(self, line: str, prompt: Prompt) -> None:
+    def _send(self, line: str, prompt: Prompt, announce: bool = True) -> bool:
+        """Send ``line`` at ``prompt``; False when the connection is already broken."""
         self.stop_number += 1
         # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
         # `commands` list or at `>>> ` does not resume the program.
@@ -392,8 +418,10 @@ class Session:
         try:
             self.connection.send_line(line, self._encoding)
         except ConnectionLost:
-            return  # the read loop meets the same broken connection and reports it
-        self._listener.on_sent(line, prompt)
+            return False  # the read loop meets the same broken connection and reports it
+        if announce:
+            self._listener.on_sent(line, prompt)
+        return True
 
     def _set_state(self, state: State) -> None:
         if state is not self.state:

@@ -119,14 +119,15 @@ class Connection(asyncio.Protocol):
         self._transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self._arm_quickack()
         self.received_bytes = True
         if not self.first_data.done():
             self.first_data.set_result(None)
-        if self._receiver is None:
+        if self._receiver is not None:
+            self._receiver.on_data(data)
+        else:
             self._early.append(data)
-            return
-        self._receiver.on_data(data)
+        # Re-armed after the bytes were handed on, so that a queued answer goes out first.
+        self._arm_quickack()
         self._read_rest_of_reply()
 
     def _read_rest_of_reply(self) -> None:
@@ -142,8 +143,8 @@ class Connection(asyncio.Protocol):
             if not self._poller.poll(REPLY_WAIT * 1000) or time.monotonic() > deadline:
                 return
             for data in self._receive_waiting():
-                self._arm_quickack()
                 receiver.on_data(data)
+            self._arm_quickack()
 
     def _receive_waiting(self) -> list[bytes]:
         """Everything already received: small pieces joined (remote-pdb sends many small

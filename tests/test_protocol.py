@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rpdb_client.protocol import (
@@ -209,3 +209,71 @@ def test_foreign_peers() -> None:
     assert identify_foreign_peer(b"\xff") == "pudb"
     assert identify_foreign_peer(b"\xff\xfd\x18") == "a telnet server"
     assert identify_foreign_peer(b"> /srv/app.py(1)") is None
+
+
+_PIECES = [
+    "7\n",
+    "x",
+    "\n",
+    "(Pdb) ",
+    "((Pdb)) ",
+    "(Pdb++) ",
+    "ipdb> ",
+    "(com) ",
+    ">>> ",
+    "... ",
+    "In [1]: ",
+    "\x1b[0m",
+    "\x01\x1b[0;32m\x02ipdb> \x01\x1b[0m\x02",
+    "\r\n",
+    "\r",
+    "é",
+    "Clear all breaks? ",
+    "(Pdb",
+    ") ",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4),
+            st.sampled_from([0, 0, 0, 1, 2]),  # mostly at pdb's prompt, where the fast path is
+        ),
+        max_size=15,
+    )
+)
+@example([(["(Pdb) "], 0), (["7\n", "(Pdb) "], 0), (["\x1b[0m", "x\n", "(Pdb) "], 0)])
+@example([(["(Pdb) "], 0), (["(Pdb) ", "7\n", "(Pdb) "], 0)])
+def test_the_fast_path_for_a_reply_gives_what_the_full_scan_gives(
+    reads: list[tuple[list[str], int]],
+) -> None:
+    """Every read, exactly (not joined), with the session's expectations changing between reads."""
+    fast, full = Parser(), Parser()
+    full._reply_to_last_prompt = lambda text: None  # type: ignore[method-assign]
+    for pieces, expect in reads:
+        for parser in (fast, full):
+            parser.expect_interact = expect == 1
+            parser.expect_question = expect == 2
+        data = "".join(pieces).encode()
+        assert fast.feed(data) == full.feed(data)
+        assert (fast.expect_interact, fast.expect_question, fast.has_held_text) == (
+            full.expect_interact,
+            full.expect_question,
+            full.has_held_text,
+        )
+    assert fast.end() == full.end()
+
+
+def test_the_fast_path_is_taken_for_a_plain_reply_and_still_sees_a_prompt_inside() -> None:
+    parser = Parser()
+    parser.feed(b"> /srv/app.py(3)f()\n-> x\n(Pdb) ")
+    assert parser._reply_to_last_prompt("7\n(Pdb) ") == [
+        Output("7\n"),
+        Prompt("(Pdb) ", PromptKind.PDB),
+    ]
+    assert parser._reply_to_last_prompt("7\n(Pdb) 8\n(Pdb) ") is None  # two prompts: full scan
+    assert parser._reply_to_last_prompt("7(Pdb) ") is None  # not at a line start: output
+    assert parser.feed(b"x") == [Output("x")]
+    assert parser._reply_to_last_prompt("(Pdb) ") is None  # the same, cut after the "x"

@@ -216,7 +216,7 @@ class Parser:
         self._carried_cr = text.endswith("\r")
         if self._carried_cr:
             text = text[:-1]  # it may be the first half of a CRLF split across reads
-        if "\r\n" in text:
+        if "\r" in text and "\r\n" in text:  # one memchr first: a two-character search is slow
             self.saw_crlf = True
             text = text.replace("\r\n", "\n")
         if self._held:
@@ -265,7 +265,7 @@ class Parser:
         at_start, anywhere = self._patterns
         if self._line_start and at_start.match(text, 0, body_end):
             return None
-        if anywhere.search(text, 0, body_end):
+        if _search_after_newline(anywhere, text, 0, body_end):
             return None
         self._line_start = True
         self._after_prompt = True  # the next read may start with codes that close the prompt
@@ -281,7 +281,7 @@ class Parser:
             match = at_start.match(text, pos) if self._line_start else None
             skip = 0
             if match is None:
-                match = anywhere.search(text, pos)
+                match = _search_after_newline(anywhere, text, pos, len(text))
                 if match is None:
                     break
                 skip = 1  # the newline before the prompt ends the output
@@ -353,6 +353,18 @@ class Parser:
         if _NESTED_PREFIX.fullmatch(core):
             return True
         return self._expect_interact and bool(_IPYTHON_PREFIX.fullmatch(core))
+
+
+def _search_after_newline(
+    pattern: re.Pattern[str], text: str, start: int, end: int
+) -> Optional[re.Match[str]]:
+    """``pattern.search`` for a pattern that starts with a newline, from the first newline on.
+
+    ``str.find`` skips to it at memchr speed; the regex engine, about thirty times slower, only
+    sees the rest (a 20 MB reply without a newline is one ``find``).
+    """
+    newline = text.find("\n", start, end)
+    return pattern.search(text, newline, end) if newline >= 0 else None
 
 
 PUDB_GREETING = b"\xff\xfb\x03"

@@ -23,28 +23,36 @@ from rpdb_client.protocol import Prompt
 from rpdb_client.session import Session, SessionEnd, SessionListener, State
 from rpdb_client.transport import Connection
 
-FIRST_RETRY = 0.0005
-"""The first pause between connection attempts: the next ``set_trace()`` of a loop is
-listening 0.25-0.8 ms after ``c``."""
-LONGEST_RETRY = 0.05
-"""Attempts slow down to this pause, so an idle wait costs no noticeable CPU."""
 FAST_PHASE = 0.02
-"""For this long attempts stay FIRST_RETRY apart: a loop's next set_trace() comes any moment."""
+"""For this long after a session (or the start) the client knocks: a loop's next
+``set_trace()`` listens 0.1-0.8 ms after ``c``."""
+KNOCK_SLICE = 0.002
+"""The longest one knocking attempt keeps the event loop (and so the terminal) waiting."""
+FIRST_RETRY = 0.001
+"""The first pause after the fast phase."""
+LONGEST_RETRY = 0.05
+"""After the fast phase the pauses double up to this, so an idle wait costs no noticeable CPU."""
 UNREACHABLE_RETRY = 1.0
 
 
 class Backoff:
-    """The pauses between connection attempts: quick at first, then slower."""
+    """When to try again: knocking at first (see ``Connection.open``), then slower."""
 
     def __init__(self) -> None:
         self._started = time.monotonic()
         self._pause = FIRST_RETRY
 
-    def pause(self) -> float:
-        if time.monotonic() - self._started < FAST_PHASE:
-            return FIRST_RETRY
+    def knock_for(self) -> float:
+        """How long the next attempt may knock."""
+        return KNOCK_SLICE if time.monotonic() - self._started < FAST_PHASE else 0.0
+
+    async def wait(self) -> None:
+        """Pause before the next attempt (during the fast phase, only let the loop run)."""
+        if self.knock_for():
+            await asyncio.sleep(0)
+            return
+        await asyncio.sleep(self._pause)
         self._pause = min(self._pause * 2, LONGEST_RETRY)
-        return self._pause
 
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -158,19 +166,19 @@ class Runner:
         backoff = Backoff()
         while True:
             try:
-                return await self._try_connect()
+                return await self._try_connect(backoff.knock_for())
             except ConnectionRefused:
-                await asyncio.sleep(backoff.pause())
+                await backoff.wait()
             except ConnectError as error:
                 # Unreachable or unresolvable: keep waiting, but not at full speed.
                 self.front_end.on_notice(f"{error.message}; still waiting")
                 await asyncio.sleep(UNREACHABLE_RETRY)
 
-    async def _try_connect(self) -> Connection:
+    async def _try_connect(self, knock_for: float) -> Connection:
         """One attempt: the configured port, or with ``--any`` each debugger now waiting."""
         if self._scan is None:
             return await Connection.open(
-                self.settings.host, self.settings.port, self.settings.connect_timeout
+                self.settings.host, self.settings.port, self.settings.connect_timeout, knock_for
             )
         waiting = self._scan.waiting()
         for number, (listener, _) in enumerate(waiting):
@@ -309,14 +317,17 @@ class Runner:
             # set_trace() must then be adopted, never dropped (that would be a quit).
             self._follow_attempt = asyncio.ensure_future(
                 Connection.open(
-                    self.settings.host, self.settings.port, self.settings.connect_timeout
+                    self.settings.host,
+                    self.settings.port,
+                    self.settings.connect_timeout,
+                    backoff.knock_for(),
                 )
             )
             try:
                 return await asyncio.shield(self._follow_attempt)
             except ConnectError:
                 self._follow_attempt = None
-            await asyncio.sleep(backoff.pause())
+            await backoff.wait()
         return None
 
 

@@ -30,6 +30,8 @@ REPLY_WAIT = 0.0003
 """How long the read callback waits for more of a reply before returning to the event loop."""
 REPLY_BUDGET = 0.005
 """The longest one read callback may keep the event loop (and so the terminal UI) waiting."""
+KNOCK_PAUSE = 0.0001
+"""The pause between two refused attempts of ``Connection.open(knock_for=...)``."""
 _QUICKACK: Optional[int] = getattr(socket, "TCP_QUICKACK", None)
 _RESET_ERRORS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
 
@@ -75,24 +77,37 @@ class Connection(asyncio.Protocol):
         self._arm_quickack()
 
     @classmethod
-    async def open(cls, host: str, port: int, timeout: float = 5.0) -> Connection:
-        """Connect to ``host:port``; ``ConnectionRefused`` when nothing listens there yet."""
-        refused = False
-        last_error: Optional[OSError] = None
-        for family, kind, proto, address in await _addresses(host, port):
-            sock = socket.socket(family, kind, proto)
-            sock.setblocking(False)
-            try:
-                await _connect(sock, address, timeout)
-                return await cls._wrap(sock)
-            except (ConnectionRefusedError, *_RESET_ERRORS):
-                # A listener being closed can accept and reset inside connect(): "not yet".
-                refused = True
-            except asyncio.TimeoutError:
-                last_error = TimeoutError(errno.ETIMEDOUT, "timed out")
-            except OSError as error:
-                last_error = error
-            sock.close()
+    async def open(
+        cls, host: str, port: int, timeout: float = 5.0, knock_for: float = 0.0
+    ) -> Connection:
+        """Connect to ``host:port``; ``ConnectionRefused`` when nothing listens there yet.
+
+        With ``knock_for``, refused attempts are repeated every KNOCK_PAUSE for that long,
+        blocking: a loop's next ``set_trace()`` listens a fraction of a millisecond after
+        ``c``, and one retry through the event loop costs about as much again.
+        """
+        addresses = await _addresses(host, port)
+        knock_until = time.monotonic() + knock_for
+        while True:
+            refused = False
+            last_error: Optional[OSError] = None
+            for family, kind, proto, address in addresses:
+                sock = socket.socket(family, kind, proto)
+                sock.setblocking(False)
+                try:
+                    await _connect(sock, address, timeout)
+                    return await cls._wrap(sock)
+                except (ConnectionRefusedError, *_RESET_ERRORS):
+                    # A listener being closed can accept and reset inside connect(): "not yet".
+                    refused = True
+                except asyncio.TimeoutError:
+                    last_error = TimeoutError(errno.ETIMEDOUT, "timed out")
+                except OSError as error:
+                    last_error = error
+                sock.close()
+            if not refused or last_error is not None or time.monotonic() >= knock_until:
+                break
+            time.sleep(KNOCK_PAUSE)
         if refused:
             raise ConnectionRefused(f"connection to {host}:{port} refused")
         reason = last_error.strerror if last_error and last_error.strerror else str(last_error)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional, TypeVar
 
 import pytest
+from debuggee import free_port
 
 from rpdb_client import listeners
 from rpdb_client.listeners import Listener, find_connection, list_listeners
@@ -102,12 +103,6 @@ def read_until(proc: subprocess.Popen[bytes], stream: str, pattern: bytes) -> re
         if not chunk:
             raise AssertionError(f"{stream} closed before {pattern!r}; got {data!r}")
         data += chunk
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
+from debuggee import free_port
 from test_listeners import (
     CELERY_RDB_PROGRAM,
     DEADLINE,
@@ -28,7 +29,6 @@ from test_listeners import (
     REMOTE_PDB_PROGRAM,
     RPDB_PROGRAM,
     continue_and_finish,
-    free_port,
     needs_netlink,
     read_until,
     wait_for,

@@ -14,18 +14,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from debuggee import free_port
 
 from rpdb_client.errors import ConnectionRefused
 from rpdb_client.transport import Connection
 
 LATE = 0.005
 """How long after the first attempt the listener appears."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LateListener:

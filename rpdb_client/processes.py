@@ -41,7 +41,6 @@ _HOST_PROGRAM = re.compile(r"^(uwsgi|gunicorn|celery|twistd)(?:[-_][a-z0-9]+|[0-
 _HOST_TITLE = re.compile(r"^\[?(uwsgi|gunicorn|celery)d?[: ]")
 _UWSGI_TITLE = re.compile(r"^uWSGI (master|worker|http|mule|spooler)\b ?(\d*)", re.IGNORECASE)
 _POOL_WORKER = re.compile(r"ForkPoolWorker-(\d+)")
-_COMMAND_WIDTH = 80
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,8 @@ class ProcessInfo:
 
     @property
     def command(self) -> str:
-        """The command line, shell-quoted and cut to one short line."""
-        text = shlex.join(self.argv) if self.argv else f"[{self.name}]"
-        return text if len(text) <= _COMMAND_WIDTH else text[: _COMMAND_WIDTH - 1] + "…"
+        """The whole command line, shell-quoted (``--json`` gives it uncut; displays cut it)."""
+        return shlex.join(self.argv) if self.argv else f"[{self.name}]"
 
 
 # --- inode -> pid -------------------------------------------------------------------------------

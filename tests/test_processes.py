@@ -301,7 +301,7 @@ def test_find_debuggers(spawn: Spawner, tmp_path: Path) -> None:
         assert data["label"].startswith("python program")
         assert data["owner_known"] is True
         assert data["user"] == describe_process(os.getpid()).user
-        assert str(spawn.tmp_path) in data["command"] or data["command"].endswith("…")
+        assert str(spawn.tmp_path) in data["command"]  # whole, however long the path
     ports = {c.port for c in find_debuggers()}
     assert started["busy"][1] not in ports
     assert other_port not in ports

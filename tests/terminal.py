@@ -19,7 +19,9 @@ import pyte
 import pytest
 
 RPDB_CONNECT = str(Path(sys.executable).parent / "rpdb-connect")
-ROWS, COLUMNS = 24, 80
+ROWS, COLUMNS = 24, 160
+"""Wide enough that pdb's location line (an absolute path into this checkout) does not wrap
+wherever the repository is cloned."""
 UP, CTRL_C, CTRL_D, CTRL_U = "\x1b[A", "\x03", "\x04", "\x15"
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 

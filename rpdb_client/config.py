@@ -3,8 +3,8 @@
 Owns :class:`Settings`, the frozen record every other module reads its options from, and the
 config file: where it lives, what keys it accepts (:data:`KEYS`), how a broken file is reported
 (file, line and key; exit status 2), and how the layers are merged (:func:`build_settings`).
-The command line and the environment are read by click in ``rpdb_client.cli``; this module only
-receives their values. Standard library only (tomllib, or tomli before Python 3.11).
+The command line and the environment are read by click in ``rpdb_client.cli.command``; this module
+only receives their values. Standard library only (tomllib, or tomli before Python 3.11).
 """
 
 from __future__ import annotations

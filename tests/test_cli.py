@@ -20,7 +20,8 @@ import click
 import pytest
 from debuggee import Debuggee, free_port, run_client
 
-from rpdb_client import __version__, cli
+from rpdb_client import __version__
+from rpdb_client.cli import command as cli
 from rpdb_client.config import KEYS, Settings
 from rpdb_client.errors import ExitStatus
 
@@ -76,12 +77,12 @@ def test_help_shows_examples_and_exit_statuses() -> None:
 def test_version_names_python_prompt_toolkit_and_click_without_importing_them() -> None:
     code = (
         "import sys\n"
-        "from rpdb_client import cli\n"
+        "from rpdb_client.cli import command as cli\n"
         "try:\n"
         "    cli.command(['--version'], prog_name='rpdb-connect')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('prompt_toolkit' in sys.modules, 'rpdb_client.session' in sys.modules)\n"
+        "print('prompt_toolkit' in sys.modules, 'rpdb_client.engine.session' in sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30

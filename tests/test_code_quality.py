@@ -33,8 +33,8 @@ def test_linters_pass(command: list[str]) -> None:
 def test_engine_imports_no_ui() -> None:
     """The engine is usable without a terminal, and ``--version`` stays fast."""
     code = (
-        "import sys, rpdb_client.session, rpdb_client.runner, rpdb_client.lineio,"
-        " rpdb_client.completion, rpdb_client.commands, rpdb_client.protocol;"
+        "import sys, rpdb_client.engine.session, rpdb_client.engine.runner, rpdb_client.line_mode,"
+        " rpdb_client.vocabulary.suggest, rpdb_client.vocabulary.commands, rpdb_client.wire.parser;"
         "print(sorted(m for m in ('prompt_toolkit', 'click', 'pygments') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rpdb_client.commands import (
+from rpdb_client.vocabulary.commands import (
     CLIENT_COMMAND_WORDS,
     CLIENT_COMMANDS,
     COMMAND_LIST_COMMANDS,
@@ -293,7 +293,7 @@ def test_client_help_text_lists_every_client_command() -> None:
 
 def test_commands_imports_the_standard_library_only() -> None:
     code = (
-        "import sys, rpdb_client.commands; "
+        "import sys, rpdb_client.vocabulary.commands; "
         "bad = [m for m in ('prompt_toolkit', 'pygments', 'click') if m in sys.modules]; "
         "print(bad)"
     )

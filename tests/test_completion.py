@@ -9,9 +9,9 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 
-from rpdb_client.commands import CLIENT_COMMANDS, find_command
-from rpdb_client.completer import PdbCompleter
-from rpdb_client.completion import (
+from rpdb_client.terminal.completer import PdbCompleter
+from rpdb_client.vocabulary.commands import CLIENT_COMMANDS, find_command
+from rpdb_client.vocabulary.suggest import (
     BreakpointNumber,
     ClientCommand,
     CommandName,

@@ -9,7 +9,12 @@ import pytest
 from prompt_toolkit.buffer import Buffer
 
 from rpdb_client.config import Settings
-from rpdb_client.history import ReplHistory, default_history_path, make_history, parse_history
+from rpdb_client.terminal.history import (
+    ReplHistory,
+    default_history_path,
+    make_history,
+    parse_history,
+)
 
 
 def mode(path: Path) -> int:

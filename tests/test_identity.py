@@ -109,9 +109,9 @@ def test_toolbar_counts_the_worker_limit_down(
 def test_worker_limit_warns_from_half_of_it() -> None:
     from types import SimpleNamespace
 
-    from rpdb_client.session import State
-    from rpdb_client.toolbar import worker_limit
-    from rpdb_client.worker_limits import WorkerTimeout
+    from rpdb_client.engine.session import State
+    from rpdb_client.host.worker_limits import WorkerTimeout
+    from rpdb_client.terminal.toolbar import worker_limit
 
     limit = WorkerTimeout(30.0, "uwsgi --harakiri", "harakiri")
     session = SimpleNamespace(

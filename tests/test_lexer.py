@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments.token import Error, Keyword, Name, Number, Punctuation, String, Token
 
-from rpdb_client.commands import COMMAND_WORDS
-from rpdb_client.lexer import PdbLexer, PdbPythonLexer
+from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
+from rpdb_client.vocabulary.commands import COMMAND_WORDS
 
 PDB = PdbLexer()
 PYTHON = PdbPythonLexer()
@@ -238,7 +238,7 @@ def test_any_text_round_trips(text: str) -> None:
 
 
 def test_lexer_does_not_import_prompt_toolkit() -> None:
-    code = "import sys, rpdb_client.lexer; print('prompt_toolkit' in sys.modules)"
+    code = "import sys, rpdb_client.terminal.lexer; print('prompt_toolkit' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )

@@ -1,4 +1,4 @@
-"""rpdb_client.listeners against real sockets and real debugger servers.
+"""rpdb_client.host.listeners against real sockets and real debugger servers.
 
 Every listener here is a real one: a socket in this process, a plain ``listen(1)`` or
 ``listen(128)`` server in a subprocess, ``rpdb.set_trace()`` and ``remote_pdb.set_trace()``
@@ -24,8 +24,8 @@ from typing import Optional, TypeVar
 import pytest
 from debuggee import free_port
 
-from rpdb_client import listeners
-from rpdb_client.listeners import Listener, find_connection, list_listeners
+from rpdb_client.host import listeners
+from rpdb_client.host.listeners import Listener, find_connection, list_listeners
 
 T = TypeVar("T")
 DEADLINE = 10.0

@@ -19,18 +19,18 @@ from debuggee import Debuggee
 from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 
-from rpdb_client.commands import PromptMode
-from rpdb_client.completer import PdbCompleter
-from rpdb_client.names import (
+from rpdb_client.engine.frame_names import (
     RemoteNames,
     build_query,
     is_plain_owner,
     make_name_source,
     parse_reply,
 )
-from rpdb_client.protocol import Prompt
-from rpdb_client.session import Ending, Session, State
-from rpdb_client.transport import Connection
+from rpdb_client.engine.session import Ending, Session, State
+from rpdb_client.terminal.completer import PdbCompleter
+from rpdb_client.vocabulary.commands import PromptMode
+from rpdb_client.wire.connection import Connection
+from rpdb_client.wire.parser import Prompt
 
 Start = Callable[..., Debuggee]
 DEADLINE = 0.75
@@ -291,7 +291,7 @@ def test_a_user_line_sent_meanwhile_is_not_held_up(debuggee: Start) -> None:
 
 
 def test_unrelated_text_keeps_other_threads_output_only() -> None:
-    from rpdb_client.names import unrelated_text
+    from rpdb_client.engine.frame_names import unrelated_text
 
     marker = "rpdbconnectabc123"
     reply = f"tick 1\n('{marker}', ['a', 'b'])\ntick 2\n"

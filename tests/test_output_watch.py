@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rpdb_client.output_watch import OutputWatch
+from rpdb_client.engine.output_watch import OutputWatch
 
 OUTPUT = (
     "> /srv/app.py(12)index()\n-> return response\n"

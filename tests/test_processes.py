@@ -1,4 +1,4 @@
-"""rpdb_client.processes against real processes.
+"""rpdb_client.host.processes against real processes.
 
 The uWSGI, gunicorn and celery processes here are Python programs started under the argv (and,
 through a symlink, the executable name) those servers have, so labels and timeouts are read from
@@ -34,15 +34,15 @@ from test_listeners import (
     wait_for,
 )
 
-from rpdb_client.discovery import find_debuggers, find_listener_owner
-from rpdb_client.listeners import list_listeners
-from rpdb_client.processes import (
+from rpdb_client.host.discovery import find_debuggers, find_listener_owner
+from rpdb_client.host.listeners import list_listeners
+from rpdb_client.host.processes import (
     describe_process,
     looks_like_debugger_host,
     pid_for_connection,
     pids_for_inodes,
 )
-from rpdb_client.worker_limits import WorkerTimeout, find_worker_timeout
+from rpdb_client.host.worker_limits import WorkerTimeout, find_worker_timeout
 
 # A server that forks WORKERS children (as a uWSGI or gunicorn master does); each child listens
 # with backlog 1 and reports "worker PID PORT". Everyone exits when stdin closes.

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rpdb_client.protocol import (
+from rpdb_client.wire.parser import (
     Eof,
     Event,
     Output,

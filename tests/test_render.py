@@ -25,9 +25,9 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
     _TokenType,
 )
 
-from rpdb_client import render
 from rpdb_client.errors import UsageError
-from rpdb_client.render import (
+from rpdb_client.output import highlight as render
+from rpdb_client.output.highlight import (
     DEFAULT_STYLE,
     HOLD_MAX,
     LEX_BUDGET,
@@ -37,7 +37,7 @@ from rpdb_client.render import (
     color_enabled,
     terminal_style,
 )
-from rpdb_client.sanitize import make_safe
+from rpdb_client.output.sanitize import make_safe
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 
@@ -392,16 +392,16 @@ def test_color_enabled_on_a_closed_stream() -> None:
 
 
 def test_render_does_not_import_prompt_toolkit() -> None:
-    probe = "import sys, rpdb_client.render; print('prompt_toolkit' in sys.modules)"
+    probe = "import sys, rpdb_client.output.highlight; print('prompt_toolkit' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
 
 
-# The REPL's style (rpdb_client/style.py) shares terminal_style with the renderer.
+# The REPL's style (rpdb_client/terminal/style.py) shares terminal_style with the renderer.
 
 
 def test_make_style_has_the_documented_classes() -> None:
-    from rpdb_client.style import make_style
+    from rpdb_client.terminal.style import make_style
 
     style = make_style(DEFAULT_STYLE, color=True)
     lost = style.get_attrs_for_style_str("class:bottom-toolbar class:toolbar.state.lost")
@@ -415,7 +415,7 @@ def test_make_style_has_the_documented_classes() -> None:
 
 
 def test_make_style_without_colour() -> None:
-    from rpdb_client.style import make_style
+    from rpdb_client.terminal.style import make_style
 
     style = make_style(DEFAULT_STYLE, color=False)
     assert style.get_attrs_for_style_str("class:pygments.keyword").color == ""

@@ -1,7 +1,7 @@
 """The REPL in-process: keys through a pipe input, a real rpdb program on the other side.
 
-Each test types into :class:`rpdb_client.repl.Repl` with ``create_pipe_input()`` (the output is a
-``DummyOutput`` that keeps what was written), and asserts on what the *debugged program*
+Each test types into :class:`rpdb_client.terminal.repl.Repl` with ``create_pipe_input()`` (the
+output is a ``DummyOutput`` that keeps what was written), and asserts on what the *debugged program*
 experienced (its record), on the transcript of what was sent, and on the REPL's state.
 """
 
@@ -21,10 +21,10 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from rpdb_client.config import Settings
+from rpdb_client.engine.session import State
 from rpdb_client.errors import ExitStatus
-from rpdb_client.repl import Repl
-from rpdb_client.session import State
-from rpdb_client.toolbar import make_toolbar
+from rpdb_client.terminal.repl import Repl
+from rpdb_client.terminal.toolbar import make_toolbar
 
 Start = Callable[..., Debuggee]
 Script = Callable[[Repl, PipeInput], Awaitable[None]]

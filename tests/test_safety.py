@@ -6,9 +6,9 @@ from typing import Optional
 
 import pytest
 
-from rpdb_client.key_bindings import block_is_complete
-from rpdb_client.protocol import PromptKind
-from rpdb_client.safety import block_statement, code_lines, interact_lines, risk_of
+from rpdb_client.terminal.key_bindings import block_is_complete
+from rpdb_client.vocabulary.risks import block_statement, code_lines, interact_lines, risk_of
+from rpdb_client.wire.parser import PromptKind
 
 
 @pytest.mark.parametrize(

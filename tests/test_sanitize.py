@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rpdb_client.sanitize import MAX_SEQUENCE, Sanitizer, make_safe
+from rpdb_client.output.sanitize import MAX_SEQUENCE, Sanitizer, make_safe
 
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

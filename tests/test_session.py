@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from rpdb_client.protocol import Prompt
-from rpdb_client.session import Session, State
+from rpdb_client.engine.session import Session, State
+from rpdb_client.wire.parser import Prompt
 
 
 class RecordingConnection:

@@ -22,7 +22,7 @@ import pexpect
 import pytest
 from debuggee import Debuggee, run_client
 
-from rpdb_client.render import available_styles
+from rpdb_client.output.highlight import available_styles
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"

@@ -14,9 +14,9 @@ from typing import Callable
 import pytest
 from debuggee import Debuggee
 
-from rpdb_client.protocol import Prompt
-from rpdb_client.session import Ending, Session, State
-from rpdb_client.transport import Connection
+from rpdb_client.engine.session import Ending, Session, State
+from rpdb_client.wire.connection import Connection
+from rpdb_client.wire.parser import Prompt
 
 Start = Callable[..., Debuggee]
 
@@ -103,7 +103,7 @@ def test_user_line_waits_for_a_slow_query_and_a_deadline_leaves_it_consistent(
 def test_other_threads_output_during_a_name_query_still_reaches_the_screen(
     debuggee: Start,
 ) -> None:
-    from rpdb_client.names import make_name_source
+    from rpdb_client.engine.frame_names import make_name_source
 
     program = debuggee("rpdb", "printing_thread")
 

@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from rpdb_client.session import Ending, SessionEnd
-from rpdb_client.toolbar import format_elapsed, make_prompt, make_toolbar, short_location
+from rpdb_client.engine.session import Ending, SessionEnd
+from rpdb_client.terminal.toolbar import format_elapsed, make_prompt, make_toolbar, short_location
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rpdb_client.transcript import Transcript
+from rpdb_client.output.transcript import Transcript
 
 STAMP = r"\d\d:\d\d:\d\d\.\d\d\d"
 

@@ -17,7 +17,7 @@ import pytest
 from debuggee import free_port
 
 from rpdb_client.errors import ConnectionRefused
-from rpdb_client.transport import Connection
+from rpdb_client.wire.connection import Connection
 
 LATE = 0.005
 """How long after the first attempt the listener appears."""

@@ -1,11 +1,11 @@
 """Everything the REPL prints above its input line, and the ``:log`` transcript that mirrors it.
 
-Owns :class:`Screen`: the debugger's output (coloured by :class:`~rpdb_client.render.Renderer`),
-the sent lines echoed after their prompt (so the scrollback reads like a terminal session), the
-client's notices, and the transcript file. Printing is batched: whatever arrives in one turn of
-the event loop is printed with one write, after erasing the input line and toolbar, which
-prompt_toolkit then draws again below. A 20 MB reply is a handful of writes, not a quarter of a
-million lines.
+Owns :class:`Screen`: the debugger's output (coloured by
+:class:`~rpdb_client.output.highlight.Renderer`), the sent lines echoed after their prompt (so the
+scrollback reads like a terminal session), the client's notices, and the transcript file. Printing
+is batched: whatever arrives in one turn of the event loop is printed with one write, after erasing
+the input line and toolbar, which prompt_toolkit then draws again below. A 20 MB reply is a handful
+of writes, not a quarter of a million lines.
 
 Imports prompt_toolkit, the renderer, the input lexers and the transcript; must not import the
 session, the runner or the REPL.
@@ -24,9 +24,9 @@ from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.renderer import print_formatted_text
 from prompt_toolkit.styles import BaseStyle
 
-from rpdb_client.lexer import PdbLexer, PdbPythonLexer
-from rpdb_client.render import Renderer
-from rpdb_client.transcript import Transcript
+from rpdb_client.output.highlight import Renderer
+from rpdb_client.output.transcript import Transcript
+from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
 
 __all__ = ["PARTIAL_SHOW_SECONDS", "Printable", "Screen"]
 

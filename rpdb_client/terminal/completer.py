@@ -14,14 +14,14 @@ from typing import Any, AsyncGenerator, Awaitable, Callable, Iterable, Iterator,
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from rpdb_client.commands import (
+from rpdb_client.vocabulary.commands import (
     CLIENT_COMMANDS,
     COMMAND_LIST_COMMANDS,
     COMMANDS,
     HELP_TOPICS,
     PromptMode,
 )
-from rpdb_client.completion import (
+from rpdb_client.vocabulary.suggest import (
     BUILTIN_NAMES,
     PYTHON_KEYWORDS,
     BreakpointNumber,
@@ -43,7 +43,7 @@ class PdbCompleter(Completer):
     suggestion applies. ``names(owner)`` lists the names in the current frame (``owner`` None) or
     the attributes of ``owner`` (a plain dotted name); it may query the debugger, so its failures
     are treated as "no names" rather than breaking the prompt. ``names_async`` is the same as a
-    coroutine (``rpdb_client.names.make_name_source``): prompt_toolkit then completes
+    coroutine (``rpdb_client.engine.frame_names.make_name_source``): prompt_toolkit then completes
     asynchronously through :meth:`get_completions_async`, the other kinds appear at once and
     the debugger's names when they come; the synchronous path keeps using ``names``.
     """

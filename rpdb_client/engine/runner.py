@@ -15,13 +15,13 @@ import time
 from typing import Optional, Protocol
 
 from rpdb_client.config import Settings
-from rpdb_client.discovery import ListenerScan, connect_address, is_local
+from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
+from rpdb_client.engine.session import Session, SessionEnd, SessionListener, State
+from rpdb_client.engine.wording import timeout_warning
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
-from rpdb_client.identity import Identity, PeerTracker, UntrustedListener
-from rpdb_client.messages import timeout_warning
-from rpdb_client.protocol import Prompt
-from rpdb_client.session import Session, SessionEnd, SessionListener, State
-from rpdb_client.transport import Connection
+from rpdb_client.host.discovery import ListenerScan, connect_address, is_local
+from rpdb_client.wire.connection import Connection
+from rpdb_client.wire.parser import Prompt
 
 FAST_PHASE = 0.02
 """For this long after a session (or the start) the client knocks: a loop's next

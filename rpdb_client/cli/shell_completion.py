@@ -34,7 +34,7 @@ def complete_style(
     _ctx: click.Context, _param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """``--style``: the pygments styles installed (plugins included)."""
-    from rpdb_client.render import available_styles
+    from rpdb_client.output.highlight import available_styles
 
     return [CompletionItem(name) for name in available_styles() if name.startswith(incomplete)]
 
@@ -59,7 +59,7 @@ def complete_port(
     """``--port``: where a debugger waits on this machine now, then the config's targets."""
     ports: dict[int, str] = {}
     try:
-        from rpdb_client.discovery import find_debuggers
+        from rpdb_client.host.discovery import find_debuggers
 
         for candidate in find_debuggers():
             process = candidate.process

@@ -1,6 +1,6 @@
 """``rpdb-connect --demo``: start the bundled program, connect to it, explain how to leave.
 
-Owns the demo's life cycle: the program (:mod:`rpdb_client.demo_program`) runs with this Python
+Owns the demo's life cycle: the program (:mod:`rpdb_client.cli.demo_program`) runs with this Python
 as a child bounded in time, announces its port, and is waited for after the session, so that
 leaving (``c``, Ctrl-D, ``:quit``) ends it cleanly; its own output is shown at the end.
 """
@@ -26,7 +26,7 @@ GUIDANCE = (
 def demo_program(settings: Settings) -> Iterator[Settings]:
     """Run the demo program; yields the settings that connect to it."""
     program = subprocess.Popen(
-        [sys.executable, "-m", "rpdb_client.demo_program"],
+        [sys.executable, "-m", "rpdb_client.cli.demo_program"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -2,20 +2,21 @@
 
 Owns :class:`Repl` and :func:`run_repl`. The input line stays active for the whole run, like a
 chat client's: its prompt is the debugger's when it waits, a state marker otherwise
-(:mod:`rpdb_client.toolbar`), and Enter hands the line to ``Session.send``, which queues it for
-the next prompt, so lines typed ahead or pasted go out one per prompt, in order, and keys such as
-Ctrl-C are read while the program runs. The engine's callbacks and the state shown are
-:class:`~rpdb_client.frontend.ReplFrontEnd`'s (the base class); what is printed above the input
-line is :class:`~rpdb_client.screen.Screen`'s; this module owns the input: typed lines, the
-client's questions, the ``:`` commands, and the keys' actions (:mod:`rpdb_client.key_bindings`).
+(:mod:`rpdb_client.terminal.toolbar`), and Enter hands the line to ``Session.send``, which queues
+it for the next prompt, so lines typed ahead or pasted go out one per prompt, in order, and keys
+such as Ctrl-C are read while the program runs. The engine's callbacks and the state shown are
+:class:`~rpdb_client.terminal.front_end.ReplFrontEnd`'s (the base class); what is printed above the
+input line is :class:`~rpdb_client.terminal.screen.Screen`'s; this module owns the input: typed
+lines, the client's questions, the ``:`` commands, and the keys' actions
+(:mod:`rpdb_client.terminal.key_bindings`).
 
-The dangerous parts of remote pdb are made safe here (:mod:`rpdb_client.safety` judges the
+The dangerous parts of remote pdb are made safe here (:mod:`rpdb_client.vocabulary.risks` judges the
 lines): ``q`` and ``interact`` (and ``exit()`` at ``>>>``) are confirmed once per session,
 Ctrl-C never disconnects, leaving always detaches (``c`` at the next prompt, the engine's
 ``detach()``), and nothing the client does on its own sends a line to the debugger.
 
 Imports prompt_toolkit and the UI modules; the engine (session, runner, protocol) never imports
-this module. With ``TERM=dumb`` (no cursor movement) the line mode of :mod:`rpdb_client.lineio`
+this module. With ``TERM=dumb`` (no cursor movement) the line mode of :mod:`rpdb_client.line_mode`
 runs instead.
 """
 
@@ -40,24 +41,24 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.styles import Style, merge_styles
 from prompt_toolkit.utils import is_dumb_terminal
 
-from rpdb_client.commands import PromptMode, client_help_text
-from rpdb_client.completer import PdbCompleter
 from rpdb_client.config import Settings
+from rpdb_client.engine.frame_names import make_name_source
+from rpdb_client.engine.runner import Runner
+from rpdb_client.engine.session import State
 from rpdb_client.errors import ConnectionLost, ExitStatus
-from rpdb_client.frontend import ReplFrontEnd
-from rpdb_client.history import make_history
-from rpdb_client.key_bindings import make_key_bindings
-from rpdb_client.lexer import PdbLexer, PdbPythonLexer
-from rpdb_client.names import make_name_source
-from rpdb_client.protocol import PromptKind
-from rpdb_client.render import Renderer, color_enabled
-from rpdb_client.runner import Runner
-from rpdb_client.safety import block_statement, code_lines, interact_lines, risk_of
-from rpdb_client.screen import Screen
-from rpdb_client.session import State
-from rpdb_client.style import make_style
-from rpdb_client.toolbar import make_continuation, make_prompt, make_toolbar
-from rpdb_client.transport import UnsendableLine, check_line
+from rpdb_client.output.highlight import Renderer, color_enabled
+from rpdb_client.terminal.completer import PdbCompleter
+from rpdb_client.terminal.front_end import ReplFrontEnd
+from rpdb_client.terminal.history import make_history
+from rpdb_client.terminal.key_bindings import make_key_bindings
+from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
+from rpdb_client.terminal.screen import Screen
+from rpdb_client.terminal.style import make_style
+from rpdb_client.terminal.toolbar import make_continuation, make_prompt, make_toolbar
+from rpdb_client.vocabulary.commands import PromptMode, client_help_text
+from rpdb_client.vocabulary.risks import block_statement, code_lines, interact_lines, risk_of
+from rpdb_client.wire.connection import UnsendableLine, check_line
+from rpdb_client.wire.parser import PromptKind
 
 __all__ = ["CompactOutput", "Repl", "run_repl"]
 
@@ -405,7 +406,7 @@ async def run_repl(settings: Settings) -> ExitStatus:
 
 async def _run_plain(settings: Settings) -> ExitStatus:
     """A terminal without cursor movement (Emacs' shell): line mode, prompts as plain text."""
-    from rpdb_client.lineio import LineFrontEnd
+    from rpdb_client.line_mode import LineFrontEnd
 
     front_end = LineFrontEnd(settings, sys.stdout, sys.stderr)
     front_end.on_notice("TERM is dumb: plain line mode (end of input detaches safely)")

@@ -6,8 +6,8 @@ before Python 3.13 can only be left by ``exit()``, which ends the program; ``exi
 ``>>>``), and how a multi-line Python block becomes what pdb reads: one ``!`` statement at a pdb
 prompt, or lines with the blank line the interactive console needs at ``>>>``.
 
-Pure functions on strings: the standard library, :mod:`rpdb_client.commands` and the prompt kinds
-of :mod:`rpdb_client.protocol` only; no prompt_toolkit, no session.
+Pure functions on strings: the standard library, :mod:`rpdb_client.vocabulary.commands` and the
+prompt kinds of :mod:`rpdb_client.wire.parser` only; no prompt_toolkit, no session.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Optional
 
-from rpdb_client.commands import find_command, split_command, split_commands
-from rpdb_client.protocol import PromptKind
+from rpdb_client.vocabulary.commands import find_command, split_command, split_commands
+from rpdb_client.wire.parser import PromptKind
 
 __all__ = [
     "EXIT_WARNING",

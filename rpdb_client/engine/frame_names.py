@@ -27,7 +27,7 @@ import secrets
 from typing import TYPE_CHECKING, Awaitable, Callable, Optional, Sequence, Union
 
 if TYPE_CHECKING:
-    from rpdb_client.session import Session
+    from rpdb_client.engine.session import Session
 
 QUERY_DEADLINE = 0.75
 """Seconds a completion waits for the debugger: long enough for a big ``dir()`` over SSH,

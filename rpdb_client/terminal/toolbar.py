@@ -5,7 +5,7 @@ Owns two factories over one read-only view of the REPL (:class:`StatusView`):
 ``(running) `` otherwise, the question when the client asks one) and :func:`make_toolbar`
 (target, state, how long the program has been stopped, location, session number). Both are
 called on every redraw, so they only read attributes and format; the REPL refreshes the screen
-once a second for the elapsed time. Class names come from :mod:`rpdb_client.style`.
+once a second for the elapsed time. Class names come from :mod:`rpdb_client.terminal.style`.
 
 Imports prompt_toolkit's formatted-text types and the session's state names; must not import the
 REPL, the runner or the transport.
@@ -20,8 +20,8 @@ from typing import Callable, Optional, Protocol
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from rpdb_client.protocol import PromptKind
-from rpdb_client.session import Ending, Session, SessionEnd, State
+from rpdb_client.engine.session import Ending, Session, SessionEnd, State
+from rpdb_client.wire.parser import PromptKind
 
 __all__ = [
     "StatusView",

@@ -1,8 +1,8 @@
 """The prompt_toolkit style of the REPL: one factory, :func:`make_style`.
 
 Owns the look of the REPL's own elements; what the debugger prints is coloured by
-:mod:`rpdb_client.render`. Imports prompt_toolkit and pygments (through ``render``, for the
-same terminal-friendly pygments style as the output); nothing imports this module but the REPL.
+:mod:`rpdb_client.output.highlight`. Imports prompt_toolkit and pygments (through ``render``, for
+the same terminal-friendly pygments style as the output); nothing imports this module but the REPL.
 
 Class names, for the fragments the prompt and toolbar factories emit (a dotted name carries
 each of its prefixes too, so ``class:toolbar.state.lost`` is also ``toolbar.state``):
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from prompt_toolkit.styles import BaseStyle, Style, merge_styles, style_from_pygments_cls
 
-from rpdb_client.render import pygments_style, terminal_style
+from rpdb_client.output.highlight import pygments_style, terminal_style
 
 __all__ = ["make_style"]
 

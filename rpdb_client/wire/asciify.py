@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import tokenize
 
-from rpdb_client.transport import UnsendableLine
+from rpdb_client.wire.connection import UnsendableLine
 
 _ESCAPABLE = (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING))
 

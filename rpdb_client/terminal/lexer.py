@@ -10,7 +10,8 @@ highlighted as a command is what pdb will run as one: ``n = 1`` is the command `
 
 Every character of the input comes back in exactly one token, in order, and nothing here raises:
 prompt_toolkit calls ``get_tokens_unprocessed`` on every keystroke. Imports pygments and
-``rpdb_client.commands`` only; never prompt_toolkit (the REPL wraps these in ``PygmentsLexer``).
+``rpdb_client.vocabulary.commands`` only; never prompt_toolkit (the REPL wraps these in
+``PygmentsLexer``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
     Whitespace,
 )
 
-from rpdb_client.commands import (
+from rpdb_client.vocabulary.commands import (
     HELP_TOPICS,
     ArgKind,
     Command,

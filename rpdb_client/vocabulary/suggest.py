@@ -2,11 +2,12 @@
 
 ``suggest(text_before_cursor, mode=...)`` only reads the text and says what kind of thing may come
 next (a command name, a breakpoint number, a location, a name in the frame, a client command, a
-local file), the way pgcli's ``suggest_type`` does; :mod:`rpdb_client.completer` turns each kind
-into candidates for prompt_toolkit.
+local file), the way pgcli's ``suggest_type`` does; :mod:`rpdb_client.terminal.completer` turns
+each kind into candidates for prompt_toolkit.
 
 Owns the parsing of a partial line for completion; the vocabulary comes from
-``rpdb_client.commands``. Standard library only: no prompt_toolkit, session, transport or REPL.
+``rpdb_client.vocabulary.commands``. Standard library only: no prompt_toolkit, session, transport
+or REPL.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Union
 
-from rpdb_client.commands import (
+from rpdb_client.vocabulary.commands import (
     ArgKind,
     Command,
     PromptMode,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from rpdb_client.session import Ending, Session, SessionEnd
-from rpdb_client.worker_limits import WorkerTimeout
+from rpdb_client.engine.session import Ending, Session, SessionEnd
+from rpdb_client.host.worker_limits import WorkerTimeout
 
 REFUSED_HINT = (
     "Is set_trace() reached yet? Use --wait to wait for it. remote-pdb picks a random port "

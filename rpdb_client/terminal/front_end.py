@@ -1,9 +1,9 @@
 """The REPL's side of the engine: the runner's and the session's callbacks, and the state shown.
 
-Owns :class:`ReplFrontEnd`, the base of :class:`rpdb_client.repl.Repl`: it turns what the runner
-and the session report (waiting, a session starting and ending, output, prompts, sent lines,
-state changes) into text on the :class:`~rpdb_client.screen.Screen` and into the state the
-prompt and toolbar read (:class:`rpdb_client.toolbar.StatusView`). It also sends lines
+Owns :class:`ReplFrontEnd`, the base of :class:`rpdb_client.terminal.repl.Repl`: it turns what the
+runner and the session report (waiting, a session starting and ending, output, prompts, sent lines,
+state changes) into text on the :class:`~rpdb_client.terminal.screen.Screen` and into the state the
+prompt and toolbar read (:class:`rpdb_client.terminal.toolbar.StatusView`). It also sends lines
 (:meth:`ReplFrontEnd.send`), the only way the REPL talks to the debugger. The input line, keys
 and client commands are the subclass's.
 
@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from typing import Optional
 
 from rpdb_client.config import Settings
-from rpdb_client.messages import describe_end
-from rpdb_client.protocol import Prompt, PromptKind
-from rpdb_client.runner import Runner
-from rpdb_client.screen import Screen
-from rpdb_client.session import Session, SessionEnd, State
-from rpdb_client.transport import UnsendableLine
+from rpdb_client.engine.runner import Runner
+from rpdb_client.engine.session import Session, SessionEnd, State
+from rpdb_client.engine.wording import describe_end
+from rpdb_client.terminal.screen import Screen
+from rpdb_client.wire.connection import UnsendableLine
+from rpdb_client.wire.parser import Prompt, PromptKind
 
 __all__ = ["SEEN_TEXT_MAX", "ReplFrontEnd"]
 

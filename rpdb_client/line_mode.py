@@ -18,12 +18,12 @@ from collections import deque
 from typing import Optional, TextIO
 
 from rpdb_client.config import Settings
-from rpdb_client.messages import describe_end
-from rpdb_client.protocol import Prompt
-from rpdb_client.sanitize import Sanitizer
-from rpdb_client.session import Session, SessionEnd, State
-from rpdb_client.transcript import Transcript
-from rpdb_client.transport import UnsendableLine
+from rpdb_client.engine.session import Session, SessionEnd, State
+from rpdb_client.engine.wording import describe_end
+from rpdb_client.output.sanitize import Sanitizer
+from rpdb_client.output.transcript import Transcript
+from rpdb_client.wire.connection import UnsendableLine
+from rpdb_client.wire.parser import Prompt
 
 
 class LineFrontEnd:

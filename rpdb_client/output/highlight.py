@@ -1,7 +1,7 @@
 """The debugger's output, coloured for a terminal.
 
-Owns how received text is shown: it is made safe (:mod:`rpdb_client.sanitize`, unless ``raw``),
-then each complete line is classified by cheap checks (first character, ``startswith``,
+Owns how received text is shown: it is made safe (:mod:`rpdb_client.output.sanitize`, unless
+``raw``), then each complete line is classified by cheap checks (first character, ``startswith``,
 precompiled regexes) and coloured with pygments token types through a pygments style and
 terminal formatter. A trailing partial line is held until its newline or :meth:`Renderer.flush`.
 
@@ -57,7 +57,7 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
 from pygments.util import ClassNotFound  # type: ignore[import-untyped, unused-ignore]
 
 from rpdb_client.errors import UsageError
-from rpdb_client.sanitize import Sanitizer
+from rpdb_client.output.sanitize import Sanitizer
 
 __all__ = [
     "CHUNK_LIMIT",

@@ -4,7 +4,7 @@ Owns the click command only. It reads the command line and the environment (clic
 ``RPDB_CONNECT_*``), leaves the config file and the merging of layers to
 :mod:`rpdb_client.config`, picks ``--list``, ``--pick``, line mode or the REPL, and turns every
 expected failure into one message on stderr and an exit status (never a traceback). The shell
-completion of option values lives in :mod:`rpdb_client.shell_values`.
+completion of option values lives in :mod:`rpdb_client.cli.shell_completion`.
 
 Every option that a config file may also set defaults to None ("not given"), so that the
 layers underneath can still decide. Heavy modules (the engine, the REPL, prompt_toolkit) are
@@ -20,7 +20,8 @@ from typing import Any, Callable, TypeVar
 import click
 from click.core import ParameterSource
 
-from rpdb_client import __version__, shell_values
+from rpdb_client import __version__
+from rpdb_client.cli import shell_completion
 from rpdb_client.config import (
     COLOR_CHOICES,
     DEFAULT_CONFIG_RESOURCE,
@@ -126,18 +127,18 @@ def _flag(
     },
 )
 @click.argument(
-    "target", required=False, metavar="[TARGET]", shell_complete=shell_values.complete_target
+    "target", required=False, metavar="[TARGET]", shell_complete=shell_completion.complete_target
 )
 @click.option(
     "--host",
-    shell_complete=shell_values.complete_host,
+    shell_complete=shell_completion.complete_host,
     help=f"Debugger host name or address (default: {DEFAULT_HOST}).",
 )
 @click.option(
     "--port",
     "-p",
     type=click.IntRange(1, 65535),
-    shell_complete=shell_values.complete_port,
+    shell_complete=shell_completion.complete_port,
     help=f"Debugger port (default: {DEFAULT_PORT}; Tab lists the ports where a debugger waits).",
 )
 @_flag("--wait", "--no-wait", False, "Wait for the debugger, and again after each session", "-w")
@@ -189,7 +190,7 @@ def _flag(
 @click.option(
     "--style",
     metavar="NAME",
-    shell_complete=shell_values.complete_style,
+    shell_complete=shell_completion.complete_style,
     help=f"The pygments style for colours (default: {DEFAULTS.style}).",
 )
 @_flag(
@@ -349,11 +350,11 @@ def _check_combinations(ctx: click.Context, settings: Settings, params: dict[str
 def _dispatch(settings: Settings) -> int:
     try:
         if settings.list_debuggers:
-            from rpdb_client.discovery import print_debuggers
+            from rpdb_client.host.discovery import print_debuggers
 
             return int(print_debuggers(settings))
         if settings.pick:
-            from rpdb_client.discovery import pick
+            from rpdb_client.host.discovery import pick
 
             settings = pick(settings)
     except ClientError as error:
@@ -363,7 +364,7 @@ def _dispatch(settings: Settings) -> int:
 
 
 def _run_demo(settings: Settings) -> int:
-    from rpdb_client.demo import demo_program
+    from rpdb_client.cli.demo import demo_program
 
     try:
         with demo_program(settings) as demo_settings:
@@ -376,12 +377,12 @@ def _run_demo(settings: Settings) -> int:
 def _run(settings: Settings) -> int:
     import asyncio  # here, not at the top: --version, --help and Tab stay quick
 
-    from rpdb_client.messages import REFUSED_HINT
+    from rpdb_client.engine.wording import REFUSED_HINT
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     try:
         if interactive:
-            from rpdb_client.repl import run_repl  # type: ignore[import-not-found,unused-ignore]
+            from rpdb_client.terminal.repl import run_repl  # type: ignore[import-not-found,unused-ignore]
 
             return int(asyncio.run(run_repl(settings)))
         return int(asyncio.run(_run_line_mode(settings)))
@@ -396,8 +397,8 @@ def _run(settings: Settings) -> int:
 
 
 async def _run_line_mode(settings: Settings) -> ExitStatus:
-    from rpdb_client.lineio import LineFrontEnd
-    from rpdb_client.runner import Runner
+    from rpdb_client.engine.runner import Runner
+    from rpdb_client.line_mode import LineFrontEnd
 
     front_end = LineFrontEnd(settings, sys.stdout, sys.stderr)
     front_end.read_stdin(sys.stdin.fileno())

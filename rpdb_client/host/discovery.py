@@ -4,7 +4,7 @@ Owns the join of listening sockets with their processes into debugger candidates
 section 5), and the user-facing side of discovery: the table and JSON of ``--list``, the choice
 of ``--pick``, and :class:`ListenerScan`, which the runner polls for ``--wait --any``. A connect
 is a quit to a waiting debugger, so everything here reads kernel state only, through
-:mod:`rpdb_client.listeners` and :mod:`rpdb_client.processes`.
+:mod:`rpdb_client.host.listeners` and :mod:`rpdb_client.host.processes`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from typing import Any, Optional
 
 from rpdb_client.config import Settings
 from rpdb_client.errors import ConnectError, ExitStatus, UsageError
-from rpdb_client.listeners import Listener, accepted_per_port, list_listeners, same_host
-from rpdb_client.processes import (
+from rpdb_client.host.listeners import Listener, accepted_per_port, list_listeners, same_host
+from rpdb_client.host.processes import (
     ProcessInfo,
     describe_process,
     looks_like_debugger_host,
     pids_for_inodes,
     user_name,
 )
-from rpdb_client.worker_limits import WorkerTimeout, find_worker_timeout
+from rpdb_client.host.worker_limits import WorkerTimeout, find_worker_timeout
 
 
 @dataclass(frozen=True)

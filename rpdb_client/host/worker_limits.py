@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal, Optional
 
-from rpdb_client.processes import ProcessInfo, describe_process, host_kind, read_text, readlink
+from rpdb_client.host.processes import ProcessInfo, describe_process, host_kind, read_text, readlink
 
 _GUNICORN_CONF_TIMEOUT = re.compile(r"^timeout\s*=\s*([0-9.]+)\s*(?:#.*)?$", re.MULTILINE)
 

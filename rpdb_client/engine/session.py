@@ -7,7 +7,7 @@ at any other moment is *lost*. ``detach()`` and ``finish()`` leave without harmi
 the next prompt clear the breakpoints this session saw being set, send ``c``, read until EOF (a
 second at most), then close without an RST.
 
-The front ends (the line mode of :mod:`rpdb_client.lineio` and the REPL) see the session through
+The front ends (the line mode of :mod:`rpdb_client.line_mode` and the REPL) see the session through
 the :class:`SessionListener` callbacks; this module never prints. Standard library only.
 """
 
@@ -20,12 +20,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Protocol
 
-from rpdb_client.asciify import to_ascii
-from rpdb_client.commands import command_word
+from rpdb_client.engine.identity import Identity
+from rpdb_client.engine.output_watch import OutputWatch
 from rpdb_client.errors import ConnectionLost, ExitStatus
-from rpdb_client.identity import Identity
-from rpdb_client.output_watch import OutputWatch
-from rpdb_client.protocol import (
+from rpdb_client.vocabulary.commands import command_word
+from rpdb_client.wire.asciify import to_ascii
+from rpdb_client.wire.connection import Connection, check_line
+from rpdb_client.wire.parser import (
     Event,
     Output,
     Parser,
@@ -33,7 +34,6 @@ from rpdb_client.protocol import (
     PromptKind,
     identify_foreign_peer,
 )
-from rpdb_client.transport import Connection, check_line
 
 CONTINUE_WORDS = frozenset({"c", "cont", "continue"})
 QUIT_WORDS = frozenset({"q", "quit", "exit"})

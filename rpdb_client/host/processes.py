@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Generator, Iterable, Iterator, Optional
 
-from rpdb_client.listeners import (
+from rpdb_client.host.listeners import (
     find_connection,
 )
 

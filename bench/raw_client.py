@@ -1,7 +1,7 @@
 """The baseline: the smallest correct client, run as its own process like rpdb-connect.
 
 ``python raw_client.py PORT [--no-quickack] [--loop N]``: reads commands from stdin and sends
-one per prompt (the rule of PROTOCOL.md section 3), writing what it receives to stdout; with
+one per prompt (the rule of docs/protocol.md section 3), writing what it receives to stdout; with
 ``--loop N`` it serves N ``set_trace()`` calls in a row, answering each with ``c``. No parsing
 beyond "ends with the prompt", no safety: the speed a client cannot beat.
 """

@@ -3,7 +3,7 @@
 Owns the ``shell_complete`` callbacks of the click command: pygments style names for
 ``--style``, the config file's hosts for ``--host``, its target names for TARGET, and for
 ``--port`` the ports where a debugger waits on this machine, found from kernel state only (a
-connect is a quit to a waiting debugger: PROTOCOL.md section 5). They run inside the user's
+connect is a quit to a waiting debugger: docs/protocol.md section 5). They run inside the user's
 shell on every Tab, so each imports what it needs only when called, never prints (a warning on
 stderr would garble the command line) and answers nothing rather than fail.
 

@@ -1,6 +1,6 @@
 """Who is behind a connection: the debugged process, its worker timeout, and who owns it.
 
-Owns what the client learns about the peer without sending it a byte (PROTOCOL.md sections 5
+Owns what the client learns about the peer without sending it a byte (docs/protocol.md sections 5
 and 6): the socket's owner (refusing another user's listener unless trusted: whoever binds the
 port first receives everything typed), the PID and a label such as ``uwsgi worker 2``, whether
 it is the same process as the previous session, and the server-side limit (uWSGI harakiri,

@@ -1,7 +1,7 @@
 """The client's run: connect or wait, run sessions one after another, stop politely.
 
 Owns everything between the command line and one session: connecting once or waiting for a
-listener (``--wait``, PROTOCOL.md section 5), counting sessions (``--count``), following a
+listener (``--wait``, docs/protocol.md section 5), counting sessions (``--count``), following a
 remote-pdb program to its next ``set_trace()`` while the old connection stays open after ``c``,
 turning SIGINT/SIGTERM/SIGHUP into a safe detach, and mapping the outcomes to an exit status.
 What a person sees is the front end's business (:class:`FrontEnd`); this module never prints.

@@ -1,7 +1,7 @@
 """One debugging session: one line per prompt, knowing how it ended, leaving safely.
 
-Owns the session state machine (PROTOCOL.md sections 3 and 4). Lines to send wait in a queue and
-go out one per prompt, because rpdb drops input that arrives before it asks for it. End of the
+Owns the session state machine (docs/protocol.md sections 3 and 4). Lines to send wait in a queue
+and go out one per prompt, because rpdb drops input that arrives before it asks for it. End of the
 session: EOF after ``c`` or ``q`` is a normal end, ``c`` without EOF (remote-pdb) is *running*, EOF
 at any other moment is *lost*. ``detach()`` and ``finish()`` leave without harming the program: at
 the next prompt clear the breakpoints this session saw being set, send ``c``, read until EOF (a
@@ -229,7 +229,7 @@ class Session:
             self._answer(prompt)
         elif self.state is State.RUNNING:
             # After the user's own `c` nothing can be sent until a prompt; with breakpoints left
-            # the program may stop again with nobody reading (PROTOCOL.md section 4).
+            # the program may stop again with nobody reading (docs/protocol.md section 4).
             self._end_without_eof()
 
     def close_running(self) -> None:
@@ -392,7 +392,7 @@ class Session:
         if prompt.kind is PromptKind.QUESTION:
             return "n"
         if prompt.kind.is_python:
-            return None  # no safe way out of interact (PROTOCOL.md section 4): close
+            return None  # no safe way out of interact (docs/protocol.md section 4): close
         if self.breakpoints:
             return "cl " + " ".join(str(number) for number in sorted(self.breakpoints))
         if "drain" not in self._timers:  # a second from the first `c`, however often it is sent

@@ -1,6 +1,6 @@
 """Finding debuggers on this machine without connecting to them: ``--list``, ``--pick``, ``--any``.
 
-Owns the join of listening sockets with their processes into debugger candidates (PROTOCOL.md
+Owns the join of listening sockets with their processes into debugger candidates (docs/protocol.md
 section 5), and the user-facing side of discovery: the table and JSON of ``--list``, the choice
 of ``--pick``, and :class:`ListenerScan`, which the runner polls for ``--wait --any``. A connect
 is a quit to a waiting debugger, so everything here reads kernel state only, through
@@ -37,7 +37,7 @@ class DebuggerCandidate:
     ``process`` is None when the owner could not be found (another user's process, another PID
     namespace); the user then comes from the socket's uid. ``clients`` counts accepted
     connections on the port: rpdb and celery keep listening during a session, and a second
-    client there is accepted into the backlog and then hears nothing (PROTOCOL.md section 1).
+    client there is accepted into the backlog and then hears nothing (docs/protocol.md section 1).
     """
 
     listener: Listener

@@ -6,9 +6,9 @@ one connection by its address pair (which is how the client learns, without send
 socket and so which process it is talking to).
 
 Connecting to a waiting debugger is destructive: the server accepts the probe as its client and
-reads the close as ``quit`` (PROTOCOL.md section 5). So nothing here opens a TCP connection; it asks
-the kernel through sock_diag netlink, and falls back to ``/proc/net/tcp`` and ``/proc/net/tcp6``
-when netlink is unavailable (no ``inet_diag`` module, a seccomp filter).
+reads the close as ``quit`` (docs/protocol.md section 5). So nothing here opens a TCP connection;
+it asks the kernel through sock_diag netlink, and falls back to ``/proc/net/tcp`` and
+``/proc/net/tcp6`` when netlink is unavailable (no ``inet_diag`` module, a seccomp filter).
 
 Standard library only (``socket`` and ``struct``).
 """

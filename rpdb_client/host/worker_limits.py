@@ -1,6 +1,6 @@
 """How long a web server lets a debugged worker live: uWSGI harakiri, gunicorn ``--timeout``.
 
-Owns finding the limit that will kill a debugging session (PROTOCOL.md section 6) from the
+Owns finding the limit that will kill a debugging session (docs/protocol.md section 6) from the
 worker's and its master's command lines, environment and config files (``--ini``, gunicorn's
 ``-c``). Unreadable files and private ``/proc`` entries count as unset, never as errors.
 Standard library only.

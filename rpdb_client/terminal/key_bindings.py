@@ -5,7 +5,7 @@ else (Emacs or vi editing, Ctrl-R search, the right arrow taking a suggestion, T
 is prompt_toolkit's own. These bindings are merged after prompt_toolkit's, so they win:
 
 * Ctrl-C never ends the client and never reaches the debugger (there is no in-band interrupt,
-  PROTOCOL.md section 3): the REPL decides (:meth:`KeyActions.interrupt`);
+  docs/protocol.md section 3): the REPL decides (:meth:`KeyActions.interrupt`);
 * Ctrl-D on an empty line is "I am done" (:meth:`KeyActions.end_of_input`), a safe detach;
   on a line with text it deletes a character as usual;
 * F2 toggles the client-side Python block mode;

@@ -1,6 +1,6 @@
 """``--ascii``: make a line safe for a debugger that decodes its input as ASCII.
 
-Owns one transformation (PROTOCOL.md section 3): under uWSGI with ``LANG=C`` the server decodes
+Owns one transformation (docs/protocol.md section 3): under uWSGI with ``LANG=C`` the server decodes
 what it reads as ASCII, and one non-ASCII byte breaks the request and leaks the session. Inside
 string literals a non-ASCII character becomes its ``\\uXXXX`` escape, which means the same string;
 anywhere else (a name, a comment, a raw or bytes literal) there is no equivalent, so the line is

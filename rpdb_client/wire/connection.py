@@ -1,8 +1,8 @@
 """The connection to a debugger: connect, read, send one line, close politely.
 
-Owns the socket and nothing else (PROTOCOL.md sections 2-5): host names, IPv4 and IPv6; re-arming
-``TCP_QUICKACK`` after every read on Linux, which removes remote-pdb's 40 ms stalls; sending only
-text lines ending in ``\\n``; closing without an RST. It raises the typed errors of
+Owns the socket and nothing else (docs/protocol.md sections 2-5): host names, IPv4 and IPv6;
+re-arming ``TCP_QUICKACK`` after every read on Linux, which removes remote-pdb's 40 ms stalls;
+sending only text lines ending in ``\\n``; closing without an RST. It raises the typed errors of
 :mod:`rpdb_client.errors` and never prints or exits. Standard library only.
 """
 
@@ -213,7 +213,7 @@ class Connection(asyncio.Protocol):
 
     def _arm_quickack(self) -> None:
         # Linux leaves quick-ack mode on its own; without it every remote-pdb reply stalls on
-        # the server's Nagle waiting for our delayed ACK (PROTOCOL.md section 2).
+        # the server's Nagle waiting for our delayed ACK (docs/protocol.md section 2).
         if _QUICKACK is not None:
             with contextlib.suppress(OSError):
                 self._sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)

@@ -1,7 +1,7 @@
 """The pdb line protocol, sans I/O: bytes in, events out.
 
-Owns how received bytes become ``Output``, ``Prompt`` and ``Eof`` events (PROTOCOL.md section 2):
-incremental UTF-8 decoding with replacement characters, CRLF shown as LF, prompt recognition by
+Owns how received bytes become ``Output``, ``Prompt`` and ``Eof`` events (docs/protocol.md section
+2): incremental UTF-8 decoding with replacement characters, CRLF shown as LF, prompt recognition by
 kind, and the rule that the events do not depend on how the bytes were split (modulo adjacent
 ``Output`` events, which callers may join). It never touches a socket, a clock or a terminal, and
 imports the standard library only.

@@ -350,11 +350,11 @@ def _check_combinations(ctx: click.Context, settings: Settings, params: dict[str
 def _dispatch(settings: Settings) -> int:
     try:
         if settings.list_debuggers:
-            from rpdb_client.host.discovery import print_debuggers
+            from rpdb_client.cli.listing import print_debuggers
 
             return int(print_debuggers(settings))
         if settings.pick:
-            from rpdb_client.host.discovery import pick
+            from rpdb_client.cli.listing import pick
 
             settings = pick(settings)
     except ClientError as error:

@@ -84,14 +84,16 @@ class Runner:
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
         self._peers = PeerTracker(settings.timeout_hint, settings.trust_owner)
-        pids = (settings.pid,) if settings.pid else ()
-        self._scan = ListenerScan(pids, settings.trust_owner) if settings.any_port else None
+        self._scan = (
+            ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
+        )
         self._warned_remote = False
 
     @property
     def target(self) -> str:
         if self.settings.any_port:
-            which = f" of pid {self.settings.pid}" if self.settings.pid else ""
+            pids = ", ".join(map(str, self.settings.pids))
+            which = f" of pid {pids}" if pids else ""
             return f"any port{which} on this machine"
         host = self.settings.host
         return f"[{host}]:{self.settings.port}" if ":" in host else f"{host}:{self.settings.port}"

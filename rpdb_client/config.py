@@ -60,7 +60,8 @@ class Settings:
     json: bool = False
     pick: bool = False
     any_port: bool = False
-    pid: Optional[int] = None
+    pids: tuple[int, ...] = ()
+    """``--pid``: with ``--any``, only debuggers of these processes (empty: of any process)."""
     timeout_hint: Optional[float] = None
     trust_owner: bool = False
     ascii: bool = False

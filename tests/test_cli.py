@@ -209,10 +209,11 @@ def test_lists_and_one_shot_options_do_not_come_from_the_environment(
 
 def test_new_options_reach_the_settings(home: Path, tmp_path: Path) -> None:
     settings = settings_for(
-        "--wait", "--any", "--pid", "42", "--timeout-hint", "30", "--trust-owner", "--ascii",
+        "--wait", "--any", "--pid", "42", "--pid", "7", "--timeout-hint", "30", "--trust-owner",
+        "--ascii",
         "--log", str(tmp_path / "t.log"), "--no-remote-completion",
     )  # fmt: skip
-    assert settings.any_port and settings.pid == 42 and settings.timeout_hint == 30.0
+    assert settings.any_port and settings.pids == (42, 7) and settings.timeout_hint == 30.0
     assert settings.trust_owner and settings.ascii and not settings.remote_completion
     assert settings.log_file == str(tmp_path / "t.log")
     listing = settings_for("--list", "--json")

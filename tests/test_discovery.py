@@ -79,8 +79,10 @@ def test_list_shows_waiting_debuggers_and_never_connects(
 
 
 def test_pick_connects_to_the_chosen_debugger(debuggee: Start) -> None:
-    """In a terminal: the list is shown and the entry with our port is chosen (one: at once)."""
+    """In a terminal: the list is shown and the entry with our port is chosen; no other is
+    touched (a second one of ours, so that there is always a choice; others may be listed)."""
     program = debuggee("rpdb", "simple")
+    other = debuggee("rpdb", "simple")
     child = pexpect.spawn(
         sys.executable,
         ["-m", "rpdb_client", "--pick", "--no-history", "--no-toolbar", "--color", "never"],
@@ -90,12 +92,13 @@ def test_pick_connects_to_the_chosen_debugger(debuggee: Start) -> None:
         dimensions=(24, 100),
     )
     try:
-        if child.expect([r"Connect to", r"\(Pdb\)"]) == 0:
-            listing = child.before
-            number = re.search(rf"(\d+)\. 127\.0\.0\.1:{program.port} ", listing)
-            assert number, listing
-            child.sendline(number.group(1))
-            child.expect(r"\(Pdb\)")
+        child.expect(r"Connect to")
+        listing = child.before
+        assert f"127.0.0.1:{other.port} " in listing, listing
+        number = re.search(rf"(\d+)\. 127\.0\.0\.1:{program.port} ", listing)
+        assert number, listing
+        child.sendline(number.group(1))
+        child.expect(r"\(Pdb\)")
         child.sendline("x = 8")
         child.expect(r"\(Pdb\)")
         child.sendline("c")
@@ -104,6 +107,7 @@ def test_pick_connects_to_the_chosen_debugger(debuggee: Start) -> None:
         child.close(force=True)
     record = program.finish()
     assert record["error"] is None and record["values"]["x"] == 8
+    assert other.process.poll() is None  # listed, not chosen: still waiting
 
 
 def test_wait_any_finds_celerys_port_for_pool_worker_3() -> None:
@@ -146,14 +150,14 @@ def test_pid_restricts_and_the_others_are_announced(debuggee: Start) -> None:
     assert second.finish()["reached_end"] is True
     assert first.process.poll() is None  # not touched: still waiting
     third = debuggee("rpdb", "simple")
-    both = run_client("--wait", "--any", "--count", "2", "-c", "c")
+    # --pid twice: both of ours, and none of the debuggers other programs may have waiting.
+    pids = ("--pid", str(first.process.pid), "--pid", str(third.process.pid))
+    both = run_client("--wait", "--any", *pids, "--count", "2", "-c", "c")
     assert both.returncode == 0, both.stderr
-    # The one on the lower port is served first and the other announced (other debuggers on
-    # this machine may be announced too); then both are served.
-    announced = re.search(r"\d+ more debugger\(s\) waiting, served next: (.*)", both.stderr)
-    assert announced, both.stderr
-    ours = {f"port {program.port}" for program in (first, third)}
-    assert any(port in announced.group(1) for port in ours)
+    # The one on the lower port is served first and the other announced; then both are served.
+    later = max((first, third), key=lambda program: program.port)
+    served_next = f"served next: port {later.port} (pid {later.process.pid})"
+    assert f"1 more debugger(s) waiting, {served_next}\n" in both.stderr, both.stderr
     for program in (first, third):
         assert f"connected to 127.0.0.1:{program.port}" in both.stderr
     for program in (first, third):

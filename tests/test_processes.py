@@ -34,15 +34,18 @@ from test_listeners import (
     wait_for,
 )
 
-from rpdb_client.host.discovery import find_debuggers, find_listener_owner
-from rpdb_client.host.listeners import list_listeners
-from rpdb_client.host.processes import (
+from rpdb_client.host import (
+    SocketInfo,
+    WorkerTimeout,
     describe_process,
+    find_connection,
+    find_debuggers,
+    find_listener_owner,
+    find_worker_timeout,
+    list_listeners,
     looks_like_debugger_host,
-    pid_for_connection,
     pids_for_inodes,
 )
-from rpdb_client.host.worker_limits import WorkerTimeout, find_worker_timeout
 
 # A server that forks WORKERS children (as a uWSGI or gunicorn master does); each child listens
 # with backlog 1 and reports "worker PID PORT". Everyone exits when stdin closes.
@@ -252,14 +255,20 @@ def test_gunicorn_worker_and_config_file(spawn: Spawner) -> None:
     assert owner is not None and owner.pid == worker
 
 
-def test_pid_for_connection(spawn: Spawner) -> None:
+def test_the_process_behind_a_connection(spawn: Spawner) -> None:
+    """As the client learns its peer: the server's end of the connection, then its holder."""
     proc = spawn(ACCEPTING_SERVER)
     port = int(read_until(proc, "stdout", rb"(\d+)\n").group(1))
     with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as client:
         local, remote = client.getsockname(), client.getpeername()
-        assert pid_for_connection(local, remote, wait=DEADLINE) == proc.pid
-        assert pid_for_connection(local, remote, first=[proc.pid]) == proc.pid
-    assert pid_for_connection(("127.0.0.1", 1), ("127.0.0.1", free_port())) is None
+
+        def accepted() -> Optional[SocketInfo]:
+            info = find_connection(local, remote)
+            return info if info is not None and info.inode else None  # no inode before accept()
+
+        inode = wait_for(accepted, "the server to accept").inode
+        assert pids_for_inodes({inode}) == {inode: proc.pid}
+        assert pids_for_inodes({inode}, first=[proc.pid]) == {inode: proc.pid}
 
 
 def start_debuggers(spawn: Spawner) -> dict[str, tuple[subprocess.Popen[bytes], int]]:

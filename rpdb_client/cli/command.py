@@ -66,7 +66,7 @@ Exit status:
 """
 
 # Parameters that are not Settings fields of the same name, or not settings at all.
-_RENAMED = {"list_": "list_debuggers", "any_": "any_port"}
+_RENAMED = {"list_": "list_debuggers", "any_": "any_port", "pid": "pids"}
 _NOT_SETTINGS = frozenset({"target", "config", "commands"})
 
 
@@ -259,8 +259,9 @@ def _flag(
 @click.option(
     "--pid",
     type=click.IntRange(min=1),
+    multiple=True,
     allow_from_autoenv=False,
-    help="With --any, only debuggers of this process.",
+    help="With --any, only debuggers of this process; repeat it for several.",
 )
 @click.option(
     "--demo",
@@ -335,7 +336,7 @@ def _check_combinations(ctx: click.Context, settings: Settings, params: dict[str
         raise click.UsageError("--count needs --wait")
     if settings.any_port and not settings.wait:
         raise click.UsageError("--any needs --wait")
-    if settings.pid is not None and not settings.any_port:
+    if settings.pids and not settings.any_port:
         raise click.UsageError("--pid needs --any (--wait --any --pid PID)")
     if settings.json and not settings.list_debuggers:
         raise click.UsageError("--json goes with --list")
@@ -350,11 +351,11 @@ def _check_combinations(ctx: click.Context, settings: Settings, params: dict[str
 def _dispatch(settings: Settings) -> int:
     try:
         if settings.list_debuggers:
-            from rpdb_client.host.discovery import print_debuggers
+            from rpdb_client.cli.listing import print_debuggers
 
             return int(print_debuggers(settings))
         if settings.pick:
-            from rpdb_client.host.discovery import pick
+            from rpdb_client.cli.listing import pick
 
             settings = pick(settings)
     except ClientError as error:

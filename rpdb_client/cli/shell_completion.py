@@ -59,7 +59,7 @@ def complete_port(
     """``--port``: where a debugger waits on this machine now, then the config's targets."""
     ports: dict[int, str] = {}
     try:
-        from rpdb_client.host.discovery import find_debuggers
+        from rpdb_client.host import find_debuggers
 
         for candidate in find_debuggers():
             process = candidate.process

@@ -16,9 +16,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 from rpdb_client.errors import ConnectError
-from rpdb_client.host.listeners import find_connection
-from rpdb_client.host.processes import ProcessInfo, describe_process, pids_for_inodes
-from rpdb_client.host.worker_limits import WorkerTimeout, find_worker_timeout
+from rpdb_client.host import (
+    ProcessInfo,
+    WorkerTimeout,
+    describe_process,
+    find_connection,
+    find_worker_timeout,
+    pids_for_inodes,
+)
 
 ACCEPT_WAIT = 0.05
 

@@ -19,7 +19,8 @@ from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
 from rpdb_client.engine.session import Session, SessionEnd, SessionListener, State
 from rpdb_client.engine.wording import timeout_warning
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
-from rpdb_client.host.discovery import ListenerScan, connect_address, is_local
+from rpdb_client.host import ListenerScan
+from rpdb_client.wire.addresses import connect_address, is_local
 from rpdb_client.wire.connection import Connection
 from rpdb_client.wire.parser import Prompt
 
@@ -83,13 +84,16 @@ class Runner:
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
         self._peers = PeerTracker(settings.timeout_hint, settings.trust_owner)
-        self._scan = ListenerScan(settings.pid, settings.trust_owner) if settings.any_port else None
+        self._scan = (
+            ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
+        )
         self._warned_remote = False
 
     @property
     def target(self) -> str:
         if self.settings.any_port:
-            which = f" of pid {self.settings.pid}" if self.settings.pid else ""
+            pids = ", ".join(map(str, self.settings.pids))
+            which = f" of pid {pids}" if pids else ""
             return f"any port{which} on this machine"
         host = self.settings.host
         return f"[{host}]:{self.settings.port}" if ":" in host else f"{host}:{self.settings.port}"

@@ -10,7 +10,7 @@ import time
 from typing import Optional
 
 from rpdb_client.engine.session import Ending, Session, SessionEnd
-from rpdb_client.host.worker_limits import WorkerTimeout
+from rpdb_client.host import WorkerTimeout
 
 REFUSED_HINT = (
     "Is set_trace() reached yet? Use --wait to wait for it. remote-pdb picks a random port "

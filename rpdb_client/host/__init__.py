@@ -1,10 +1,63 @@
-"""The host: this machine's kernel and ``/proc``, read without touching a debugger.
+"""This machine's kernel and ``/proc``: listening sockets, their processes, worker limits.
 
-Owns the listening sockets and their backlogs (``listeners``), the processes behind them
-(``processes``), the web servers' limits on a worker's life (``worker_limits``) and the join of
-all three into debugger candidates (``discovery``). It never connects (a probe is a quit to a
-waiting debugger: docs/protocol.md section 5) and never prints.
+Owns finding debuggers without touching them (docs/protocol.md sections 5 and 6): the kernel's
+socket tables (:mod:`.listeners`), who owns a socket and what that process is
+(:mod:`.processes`), the server-side limit that will kill a debugged worker
+(:mod:`.worker_limits`), what a process will decode its input with (:mod:`.input_encoding`),
+and the join of the first three into debugger candidates (:mod:`.discovery`).
 
-May import: the standard library only, and must run on Python 3.7: this folder is what a remote
-host's ``python3`` runs, sent over the SSH channel, so it imports nothing else of the package.
+Standard library only, Python 3.7 or newer, and no import from the rest of the package (its
+modules import each other relatively): the folder is meant to be copied to another machine and
+run by its ``python3`` as a package of its own (tests/test_host_portable.py proves it). It never
+connects to a listener (a connect is a quit to a waiting debugger) and never prints; it returns
+plain data, and what it cannot read is "unknown", never an error of the client's.
+
+Import it through the names below (``from rpdb_client.host import find_debuggers``).
 """
+
+from __future__ import annotations
+
+from .discovery import DebuggerCandidate, ListenerScan, find_debuggers, find_listener_owner
+from .input_encoding import InputEncoding, input_encoding_of
+from .listeners import (
+    Listener,
+    NetlinkUnavailable,
+    SocketInfo,
+    accepted_per_port,
+    find_connection,
+    list_listeners,
+    same_host,
+)
+from .processes import (
+    ProcessInfo,
+    describe_process,
+    host_kind,
+    looks_like_debugger_host,
+    pids_for_inodes,
+    user_name,
+)
+from .worker_limits import WorkerTimeout, find_worker_timeout
+
+__all__ = [
+    "DebuggerCandidate",
+    "InputEncoding",
+    "Listener",
+    "ListenerScan",
+    "NetlinkUnavailable",
+    "ProcessInfo",
+    "SocketInfo",
+    "WorkerTimeout",
+    "accepted_per_port",
+    "describe_process",
+    "find_connection",
+    "find_debuggers",
+    "find_listener_owner",
+    "find_worker_timeout",
+    "host_kind",
+    "input_encoding_of",
+    "list_listeners",
+    "looks_like_debugger_host",
+    "pids_for_inodes",
+    "same_host",
+    "user_name",
+]

@@ -1,33 +1,32 @@
-"""Finding debuggers on this machine without connecting to them: ``--list``, ``--pick``, ``--any``.
+"""Finding debuggers on this machine without connecting to them: the data of ``--list``,
+``--pick`` and ``--wait --any``.
 
 Owns the join of listening sockets with their processes into debugger candidates (docs/protocol.md
-section 5), and the user-facing side of discovery: the table and JSON of ``--list``, the choice
-of ``--pick``, and :class:`ListenerScan`, which the runner polls for ``--wait --any``. A connect
-is a quit to a waiting debugger, so everything here reads kernel state only, through
-:mod:`rpdb_client.host.listeners` and :mod:`rpdb_client.host.processes`.
+section 5): :func:`find_debuggers` for a listing, and :class:`ListenerScan`, which the runner
+polls for ``--wait --any``. A connect is a quit to a waiting debugger, so everything here reads
+kernel state only, through :mod:`.listeners` and :mod:`.processes`. What the user sees of it (the
+table, the JSON, the choice) is :mod:`rpdb_client.cli.listing`'s.
+
+Standard library only, Python 3.7 or newer, no import from the rest of the package; never
+connects, never prints (see :mod:`rpdb_client.host`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
-import json
 import os
-import sys
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
-from rpdb_client.config import Settings
-from rpdb_client.errors import ConnectError, ExitStatus, UsageError
-from rpdb_client.host.listeners import Listener, accepted_per_port, list_listeners, same_host
-from rpdb_client.host.processes import (
+from .listeners import Listener, accepted_per_port, list_listeners, same_host
+from .processes import (
     ProcessInfo,
     describe_process,
     looks_like_debugger_host,
     pids_for_inodes,
     user_name,
 )
-from rpdb_client.host.worker_limits import WorkerTimeout, find_worker_timeout
+from .worker_limits import WorkerTimeout, find_worker_timeout
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,7 @@ class DebuggerCandidate:
         return self.process is not None
 
     def to_json(self) -> dict[str, Any]:
+        """Plain data, JSON-ready: what ``--list --json`` prints for this candidate."""
         proc, entry = self.process, self.listener
         return {
             **{key: getattr(entry, key) for key in ("port", "address", "backlog", "queued")},
@@ -121,99 +121,18 @@ def find_debuggers() -> list[DebuggerCandidate]:
     return found
 
 
-NONE_WAITING = "no debugger is waiting on this machine (a listening socket with backlog 1)"
-
-
-def connect_address(address: str) -> str:
-    """Where to connect for a listener bound to ``address`` (a wildcard means loopback)."""
-    if address in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    if address == "::":
-        return "::1"
-    return address
-
-
-def describe(candidate: DebuggerCandidate) -> str:
-    """One line for a listener: port, PID and what the process is."""
-    process = candidate.process
-    where = f"{connect_address(candidate.address)}:{candidate.port}"
-    if process is None:
-        return f"{where}  pid unknown (owned by uid {candidate.listener.uid}, not readable here)"
-    parent = f", parent {process.parent_pid}" if process.parent_pid else ""
-    busy = ", a client is attached" if candidate.clients else ""
-    return f"{where}  pid {process.pid} ({process.label}{parent}{busy})  {_short(process.command)}"
-
-
-def _short(command: str, width: int = 60) -> str:
-    return command if len(command) <= width else command[: width - 1] + "…"
-
-
-def print_debuggers(settings: Settings) -> ExitStatus:
-    """``--list``: what waits on this machine, as a table or (``--json``) a JSON list."""
-    candidates = find_debuggers()
-    if settings.json:
-        print(json.dumps([candidate.to_json() for candidate in candidates], indent=2))
-        return ExitStatus.OK
-    if not candidates:
-        print(NONE_WAITING, file=sys.stderr)
-        return ExitStatus.OK
-    print(f"{'PORT':>5}  {'ADDRESS':<15} {'PID':>7}  {'USER':<10} {'PARENT':>7}  PROCESS")
-    for candidate in candidates:
-        info = candidate.to_json()
-        print(
-            f"{info['port']:>5}  {connect_address(info['address']):<15} "
-            f"{_text(info['pid']):>7}  {_text(info['user']):<10} {_text(info['parent_pid']):>7}  "
-            f"{_text(info['label'])}: {_short(_text(info['command']))}"
-        )
-    if any(not candidate.owner_known for candidate in candidates):
-        print("(pid unknown: the process belongs to another user; run as root to see it)")
-    return ExitStatus.OK
-
-
-def _text(value: object) -> str:
-    return "?" if value is None else str(value)
-
-
-def pick(settings: Settings) -> Settings:
-    """``--pick``: the settings of the debugger the user chose (one found: that one)."""
-    candidates = find_debuggers()
-    if not candidates:
-        raise ConnectError(NONE_WAITING, "Use --wait --any to wait for the next one to appear.")
-    if len(candidates) == 1:
-        chosen = candidates[0]
-    else:
-        if not sys.stdin.isatty():
-            raise UsageError("--pick needs a terminal to ask which debugger to connect to")
-        import click
-
-        for number, candidate in enumerate(candidates, 1):
-            click.echo(f"{number:>3}. {describe(candidate)}", err=True)
-        index = click.prompt(
-            "Connect to", type=click.IntRange(1, len(candidates)), default=1, err=True
-        )
-        chosen = candidates[index - 1]
-    return dataclasses.replace(settings, host=connect_address(chosen.address), port=chosen.port)
-
-
-def is_local(host: str) -> bool:
-    """True for loopback addresses and names (where /proc can tell who is behind a port)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class ListenerScan:
     """``--wait --any``: the debugger listeners on this machine, newest judgement cached.
+
+    ``pids`` restricts it to debuggers of those processes (``--pid``). Another user's socket is
+    never a debugger here unless ``trust_other_users`` (``--trust-owner``) or we are root.
 
     Polled while waiting, so it stays cheap: one netlink dump of listening sockets (about
     0.1 ms); only a listener not seen before costs a walk of /proc to find its process.
     """
 
-    def __init__(self, pid: Optional[int] = None, trust_other_users: bool = False) -> None:
-        self._pid = pid
+    def __init__(self, pids: Iterable[int] = (), trust_other_users: bool = False) -> None:
+        self._pids = tuple(pids)  # empty: debuggers of any process
         self._trust_other_users = trust_other_users
         self._verdicts: dict[int, Optional[ProcessInfo]] = {}
         self._uid = os.getuid()
@@ -238,9 +157,8 @@ class ListenerScan:
     def _judge(self, listener: Listener) -> Optional[ProcessInfo]:
         if listener.uid != self._uid and self._uid != 0 and not self._trust_other_users:
             return None  # another user's socket: never send them what is typed
-        first = [self._pid] if self._pid else []
-        pid = pids_for_inodes({listener.inode}, first=first).get(listener.inode)
-        if pid is None or (self._pid is not None and pid != self._pid):
+        pid = pids_for_inodes({listener.inode}, first=self._pids).get(listener.inode)
+        if pid is None or (self._pids and pid not in self._pids):
             return None
         try:
             process = describe_process(pid)

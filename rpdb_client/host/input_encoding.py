@@ -29,7 +29,13 @@ import threading
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-__all__ = ["InputEncoding", "locale_codeset", "predict_input_encoding", "read_environ"]
+__all__ = [
+    "InputEncoding",
+    "input_encoding_of",
+    "locale_codeset",
+    "predict_input_encoding",
+    "read_environ",
+]
 
 _PYTHON_EXE = re.compile(r"^(python|pypy)[0-9.]*[a-z]?$", re.IGNORECASE)
 _C_LOCALES = frozenset({"C", "POSIX"})

@@ -10,7 +10,8 @@ reads the close as ``quit`` (docs/protocol.md section 5). So nothing here opens 
 it asks the kernel through sock_diag netlink, and falls back to ``/proc/net/tcp`` and
 ``/proc/net/tcp6`` when netlink is unavailable (no ``inet_diag`` module, a seccomp filter).
 
-Standard library only (``socket`` and ``struct``).
+Standard library only (``socket`` and ``struct``), Python 3.7 or newer, no import from the rest
+of the package; never connects, never prints (see :mod:`rpdb_client.host`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ __all__ = [
     "accepted_per_port",
     "find_connection",
     "list_listeners",
-    "netlink_available",
     "same_host",
 ]
 
@@ -246,16 +246,6 @@ def accepted_per_port() -> dict[int, int]:
     except (NetlinkUnavailable, FileNotFoundError):
         return {}
     return counts
-
-
-def netlink_available() -> bool:
-    """Whether sock_diag answers here (else listings have no backlog)."""
-    try:
-        for _ in _netlink_messages(_request(socket.AF_INET, states=1 << _TCP_LISTEN, dump=True)):
-            pass
-    except (NetlinkUnavailable, FileNotFoundError):
-        return False
-    return True
 
 
 def list_listeners() -> list[Listener]:

@@ -1,9 +1,10 @@
 """Who owns a socket and what that process is.
 
 Owns the ``/proc`` side of discovery: socket inodes to PIDs, a process's user, command line and
-short label (``uwsgi worker 2``). It reads kernel state and files only and never connects to a
-listener. ``fd``, ``cwd`` and ``environ`` of other users' processes are private: what we may not
-read is "unknown", never an error. Standard library only.
+short label (``uwsgi worker 2``), from kernel state and files only. ``fd``, ``cwd`` and
+``environ`` of other users' processes are private: what we may not read is "unknown", never an
+error. Standard library only, Python 3.7 or newer, no import from the rest of the package; never
+connects, never prints (see :mod:`rpdb_client.host`).
 """
 
 from __future__ import annotations
@@ -12,20 +13,14 @@ import os
 import pwd
 import re
 import shlex
-import time
 from dataclasses import dataclass
 from typing import Generator, Iterable, Iterator, Optional
-
-from rpdb_client.host.listeners import (
-    find_connection,
-)
 
 __all__ = [
     "ProcessInfo",
     "describe_process",
     "host_kind",
     "looks_like_debugger_host",
-    "pid_for_connection",
     "pids_for_inodes",
     "read_text",
     "readlink",
@@ -58,7 +53,8 @@ class ProcessInfo:
     @property
     def command(self) -> str:
         """The whole command line, shell-quoted (``--json`` gives it uncut; displays cut it)."""
-        return shlex.join(self.argv) if self.argv else f"[{self.name}]"
+        # shlex.join is 3.8+; this is its definition.
+        return " ".join(shlex.quote(arg) for arg in self.argv) if self.argv else f"[{self.name}]"
 
 
 # --- inode -> pid -------------------------------------------------------------------------------
@@ -127,28 +123,6 @@ def pids_for_inodes(inodes: set[int], *, first: Iterable[int] = ()) -> dict[int,
         finally:
             links.close()  # closes the /proc directory at once, not when collected
     return found
-
-
-def pid_for_connection(
-    local: tuple[str, int],
-    remote: tuple[str, int],
-    *,
-    first: Iterable[int] = (),
-    wait: float = 0.05,
-) -> Optional[int]:
-    """The PID of the server process behind our connected socket, without sending anything.
-
-    Pass ``sock.getsockname()`` and ``sock.getpeername()``. The server's end has no inode until
-    its ``accept()`` returns, which may lag our ``connect()``: poll up to ``wait`` seconds.
-    """
-    deadline = time.monotonic() + wait
-    info = find_connection(local, remote)
-    while info is not None and not info.inode and time.monotonic() < deadline:
-        time.sleep(0.0005)
-        info = find_connection(local, remote)
-    if info is None or not info.inode:
-        return None
-    return pids_for_inodes({info.inode}, first=first).get(info.inode)
 
 
 # --- describing a process -----------------------------------------------------------------------

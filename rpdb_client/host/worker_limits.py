@@ -3,7 +3,8 @@
 Owns finding the limit that will kill a debugging session (docs/protocol.md section 6) from the
 worker's and its master's command lines, environment and config files (``--ini``, gunicorn's
 ``-c``). Unreadable files and private ``/proc`` entries count as unset, never as errors.
-Standard library only.
+Standard library only, Python 3.7 or newer, no import from the rest of the package; never
+connects, never prints (see :mod:`rpdb_client.host`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import os
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Literal, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
-from rpdb_client.host.processes import ProcessInfo, describe_process, host_kind, read_text, readlink
+from .processes import ProcessInfo, describe_process, host_kind, read_text, readlink
+
+if TYPE_CHECKING:  # typing.Literal is 3.8+; annotations are not evaluated at run time
+    from typing import Literal
 
 _GUNICORN_CONF_TIMEOUT = re.compile(r"^timeout\s*=\s*([0-9.]+)\s*(?:#.*)?$", re.MULTILINE)
 

@@ -79,7 +79,10 @@ def foreign_listener(port: int, root: int) -> Optional[str]:
         return None  # nobody listens: the connect is refused by the kernel anyway
     key = (root, port, min(inodes))
     if key not in _checked:
-        _checked[key] = any(_holds(pid, inodes) for pid in _descendants(root))
+        ours = any(_holds(pid, inodes) for pid in _descendants(root))
+        if not ours and not inodes & _listening_inodes(port):
+            return None  # it closed while we looked: the connect is refused anyway
+        _checked[key] = ours
     if _checked[key]:
         return None
     return f"port {port}: its listener was not started by this test run"

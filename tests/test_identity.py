@@ -71,8 +71,8 @@ def _uwsgi_stand_in(tmp_path: Path) -> tuple[str, dict[str, str]]:
 def test_harakiri_is_warned_about_and_named_after_the_kill(debuggee: Start, tmp_path: Path) -> None:
     executable, env = _uwsgi_stand_in(tmp_path)
     program = debuggee(
-        "rpdb", "simple", env=env, executable=executable, extra_args=("--harakiri", "2")
-    )
+        "rpdb", "simple", env=env, executable=executable, extra_args=("--harakiri", "5")
+    )  # 5 s: the stand-in counts from its start, the warning from the client's connect
     client = start_client("--port", str(program.port))
     try:
         client.wait(timeout=15)  # idle at the prompt until the stand-in's harakiri kills it
@@ -81,9 +81,9 @@ def test_harakiri_is_warned_about_and_named_after_the_kill(debuggee: Start, tmp_
         client.kill()
     assert client.returncode == 1
     assert "(uwsgi" in stderr
-    assert "50% of uWSGI's harakiri (2 s, from uwsgi --harakiri)" in stderr
+    assert "50% of uWSGI's harakiri (5 s, from uwsgi --harakiri)" in stderr
     assert "connection lost" in stderr
-    assert "uWSGI's harakiri (2 s, from uwsgi --harakiri) is the likely cause" in stderr
+    assert "uWSGI's harakiri (5 s, from uwsgi --harakiri) is the likely cause" in stderr
     assert "harakiri = 3600" in stderr
     assert "Traceback" not in stderr
 

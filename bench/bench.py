@@ -6,6 +6,8 @@ the same way (a command line, stdin from a pipe, stdout to /dev/null), timed fro
 * per command: the round trip of ``p i``: (time of 3,001 commands - time of 1) / 3,000, which
   takes the fixed start-up out;
 * reconnect: 200 ``set_trace()`` calls in a loop, each answered with ``c`` (start-up subtracted);
+* tracepoint: the same loop caught with ``--wait -c 'p i' </dev/null`` (a command at every stop,
+  then a safe detach), per stop, against the raw client sending ``p i`` and ``c`` at each;
 * output: one 20 MB reply, ``p blob`` (the time of a run with only ``c`` subtracted).
 
 The raw client (raw_client.py) sends a line and reads until the prompt, with ``TCP_QUICKACK``
@@ -30,6 +32,7 @@ COMMANDS = 3000  # many, so that the start-up subtracted is a small share of the
 HUNG_AFTER = 60
 """Seconds after which a client run counts as hung (a normal run takes well under one)."""
 SLOW_COMMANDS = 20  # without QUICKACK each remote-pdb reply stalls ~40 ms
+LOOPS = 200  # set_trace() calls in the program's loop mode (bench/target.py)
 
 
 def free_port() -> int:
@@ -137,9 +140,15 @@ def measure(kind: str, runs: int) -> list[str]:
             f"| {per['ours'] * 1000:.3f} ms | {slow * 1000:.3f} ms "
             f"| rpdb-connect {slow / per['ours']:.0f}x faster |"
         )
-    ours = run(OURS, "loop", b"", ("--wait", "--count", "200", "-c", "c")) - startup["ours"]
-    raw = run(RAW, "loop", b"", ("--loop", "200")) - startup["raw"]
+    ours = run(OURS, "loop", b"", ("--wait", "--count", str(LOOPS), "-c", "c")) - startup["ours"]
+    raw = run(RAW, "loop", b"", ("--loop", str(LOOPS))) - startup["raw"]
     rows.append(row(f"{kind}: 200 set_trace() each answered with c", ours, raw))
+    # The README's tracepoint recipe: `--wait -c CMD </dev/null`, a command at every stop and a
+    # safe detach after it; against the raw client's same command and `c`. Per stop.
+    tracepoint = ("--wait", "--count", str(LOOPS), "-c", "p i")
+    ours = (run(OURS, "loop", b"", tracepoint) - startup["ours"]) / LOOPS
+    raw = (run(RAW, "loop", b"", ("--loop", str(LOOPS), "--first", "p i")) - startup["raw"]) / LOOPS
+    rows.append(row(f"{kind}: tracepoint `--wait -c 'p i' </dev/null`, per stop", ours, raw))
     ours = run(OURS, "stop", b"p blob\nc\n") - startup["ours"]
     raw = run(RAW, "stop", b"p blob\nc\n") - startup["raw"]
     rows.append(row(f"{kind}: one 20 MB reply", ours, raw))

@@ -45,6 +45,11 @@ def main() -> None:
     port = int(sys.argv[1])
     quickack = "--no-quickack" not in sys.argv
     loops = int(sys.argv[sys.argv.index("--loop") + 1]) if "--loop" in sys.argv else 0
+    # --first LINE: at each stop of a loop, send LINE and read its reply before the `c`
+    # (the tracepoint recipe: a command per stop, then let the program go on).
+    first = (
+        sys.argv[sys.argv.index("--first") + 1].encode() + b"\n" if "--first" in sys.argv else b""
+    )
     if loops:
         served = 0
         while served < loops:
@@ -54,6 +59,9 @@ def main() -> None:
                     continue  # a listener being closed accepted and reset us: not yet
             except ConnectionResetError:
                 continue
+            if first:
+                sock.sendall(first)
+                read_until_prompt(sock, quickack, sys.stdout)
             sock.sendall(b"c\n")
             sock.close()
             served += 1

@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable
 
 import pytest
 from debuggee import Debuggee, line_of
+from in_process import memory_environment
 from prompt_toolkit.application.current import create_app_session
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
@@ -70,7 +71,7 @@ def drive(settings: Settings, script: Script) -> tuple[ExitStatus, str]:
     with create_pipe_input() as keys, create_app_session(input=keys, output=output):
 
         async def main() -> ExitStatus:
-            repl = Repl(settings, env={})
+            repl = Repl(settings, memory_environment(environ={})[0])
             run = asyncio.ensure_future(repl.run())
             try:
                 await until(lambda: at_prompt(repl) or run.done(), "the first prompt")
@@ -336,7 +337,7 @@ def test_unknown_style_is_a_usage_error(style: str) -> None:
 
     def build() -> None:
         with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
-            Repl(Settings(style=style, history=False), env={})
+            Repl(Settings(style=style, history=False), memory_environment(environ={})[0])
 
     with pytest.raises(UsageError):
         build()

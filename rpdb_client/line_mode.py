@@ -47,7 +47,7 @@ class LineFrontEnd:
         self._transcript: Optional[Transcript] = None
         if settings.log_file:
             try:
-                self._transcript = Transcript.open(settings.log_file)
+                self._transcript = Transcript.open(settings.log_file, env.wall)
             except OSError as error:
                 self.on_notice(
                     f"cannot write the transcript {settings.log_file}: "

@@ -129,7 +129,7 @@ class Repl(ReplFrontEnd):
         self.app = self.prompt_session.app
         # The app runs for the whole client: Enter hands the line over instead of ending it.
         self.prompt_session.default_buffer.accept_handler = self._accept
-        self.screen = Screen(self.app, style, depth, renderer)
+        self.screen = Screen(self.app, style, depth, renderer, env.wall)
 
     # -- the run -----------------------------------------------------------------------------
 

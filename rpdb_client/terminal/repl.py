@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from typing import Callable, Literal, Optional, cast
 
 from prompt_toolkit import PromptSession
@@ -95,7 +96,7 @@ class Repl(ReplFrontEnd):
         )
         super().__init__(settings)
         self._on_yes: Callable[[], None] = lambda: None
-        self._ctrl_c_at = 0.0
+        self._ctrl_c_at = -math.inf  # no Ctrl-C yet, whatever the clock reads
         self._hinted = False
         self._early_warnings: list[str] = []
         self.history = make_history(settings, env.environ, self._early_warnings.append)
@@ -189,7 +190,7 @@ class Repl(ReplFrontEnd):
             return
         now = self.env.monotonic()
         if now - self._ctrl_c_at <= SECOND_CTRL_C and runner is not None:
-            self._ctrl_c_at = 0.0
+            self._ctrl_c_at = -math.inf
             self.screen.notice("leaving safely: c at the next prompt, then exit")
             runner.interrupt()
             return

@@ -66,7 +66,7 @@ class LineFrontEnd:
             while True:
                 try:
                     chunk = read()
-                except OSError:
+                except (OSError, ValueError):  # ValueError: a stream closed under us
                     chunk = b""
                 if not chunk:
                     break

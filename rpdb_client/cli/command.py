@@ -434,11 +434,8 @@ def run(argv: Sequence[str], env: Environment) -> int:
     with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
         try:
             command.main(list(argv), prog_name="rpdb-connect", obj=env)
-        except SystemExit as done:
-            if done.code is None or isinstance(done.code, int):
-                return done.code or 0
-            env.stderr.write(f"{done.code}\n")  # what the interpreter does with a message
-            return 1
+        except SystemExit as done:  # the command's sys.exit(status), or click's own exit
+            return done.code if isinstance(done.code, int) else int(done.code is not None)
     return int(ExitStatus.OK)
 
 

@@ -180,19 +180,23 @@ class ConfigFile:
     targets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-def default_config_path(environ: Mapping[str, str] = os.environ) -> Path:
+def default_config_path(environ: Mapping[str, str]) -> Path:
     """``$XDG_CONFIG_HOME/rpdb-connect/config.toml`` (``~/.config/...`` when unset)."""
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    home = environ.get("HOME") or os.path.expanduser("~")
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     return Path(base) / "rpdb-connect" / CONFIG_FILE_NAME
 
 
 def load_config(
     path: Optional[str] = None,
     *,
+    environ: Mapping[str, str],
     warn: Callable[[str], None] = lambda _message: None,
-    environ: Mapping[str, str] = os.environ,
 ) -> ConfigFile:
     """Read and check a config file; the default location may be missing, a given path not.
+
+    ``environ`` is the run's environment (:class:`rpdb_client.environment.Environment`), which
+    says where the default location is.
 
     Raises :class:`UsageError` naming the file, the line and the key of the first problem.
     Unknown keys are reported through ``warn`` and ignored.

@@ -15,35 +15,39 @@ import contextlib
 import os
 import threading
 from collections import deque
-from typing import Optional, TextIO
+from typing import Callable, Optional, TextIO
 
 from rpdb_client.config import Settings
 from rpdb_client.engine.session import Session, SessionEnd, State
 from rpdb_client.engine.wording import describe_end
+from rpdb_client.environment import Environment
 from rpdb_client.output.sanitize import Sanitizer
 from rpdb_client.output.transcript import Transcript
 from rpdb_client.wire.connection import UnsendableLine
 from rpdb_client.wire.parser import Prompt
 
+_READ_SIZE = 65536
+
 
 class LineFrontEnd:
     """The front end for piped input and scripted runs."""
 
-    def __init__(self, settings: Settings, stdout: TextIO, stderr: TextIO) -> None:
+    def __init__(self, settings: Settings, env: Environment) -> None:
         self._settings = settings
-        self._stdout = stdout
-        self._stderr = stderr
+        self._stdin = env.stdin
+        self._stdout = env.stdout
+        self._stderr = env.stderr
         self._lines: deque[str] = deque()
         self._stdin_done = False
         self._session: Optional[Session] = None
         self._shown_prompt: Optional[Prompt] = None
         self._line_number = 0
         # Output is data, not instructions for the terminal (request data can be hostile).
-        self._sanitizer = Sanitizer(raw=settings.raw or not stdout.isatty())
+        self._sanitizer = Sanitizer(raw=settings.raw or not env.stdout_isatty)
         self._transcript: Optional[Transcript] = None
         if settings.log_file:
             try:
-                self._transcript = Transcript.open(settings.log_file)
+                self._transcript = Transcript.open(settings.log_file, env.wall)
             except OSError as error:
                 self.on_notice(
                     f"cannot write the transcript {settings.log_file}: "
@@ -52,20 +56,17 @@ class LineFrontEnd:
 
     # -- standard input ----------------------------------------------------------------------
 
-    def read_stdin(self, fd: int) -> None:
-        """Read stdin in a thread (it may be a file, a pipe or a terminal) into this loop.
-
-        The thread reads the raw descriptor: a daemon thread blocked inside a buffered
-        reader would hold its lock at interpreter shutdown and abort the process.
-        """
+    def read_stdin(self) -> None:
+        """Read stdin in a thread (it may be a file, a pipe or a terminal) into this loop."""
         loop = asyncio.get_running_loop()
+        read = _chunk_reader(self._stdin)
 
         def reader() -> None:
             pending = b""
             while True:
                 try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
+                    chunk = read()
+                except (OSError, ValueError):  # ValueError: a stream closed under us
                     chunk = b""
                 if not chunk:
                     break
@@ -183,3 +184,17 @@ class LineFrontEnd:
         # stdout's reader may have gone away; the session must still end safely.
         with contextlib.suppress(BrokenPipeError):
             self._stdout.flush()
+
+
+def _chunk_reader(stdin: TextIO) -> Callable[[], bytes]:
+    """Reads the next bytes of ``stdin`` (b"" at its end): lines are decoded one by one.
+
+    A stream with a file descriptor is read through the raw descriptor: a daemon thread blocked
+    inside a buffered reader would hold its lock at interpreter shutdown and abort the process.
+    A stream in memory (a test's) has none, and is read through its buffer.
+    """
+    try:
+        fd = stdin.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return lambda: stdin.buffer.read(_READ_SIZE)
+    return lambda: os.read(fd, _READ_SIZE)

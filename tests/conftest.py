@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from debuggee import Debuggee
+from in_process import run_command  # noqa: F401 - a fixture for every test module
 from terminal import terminal  # noqa: F401 - a fixture for every test module
 
 PORT_GUARD = Path(__file__).parent / "port_guard"

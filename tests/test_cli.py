@@ -1,8 +1,10 @@
 """The ``rpdb-connect`` command line: help, version, the config file and its precedence, usage.
 
 Options are parsed by the real click command (``make_context``) with a real environment and
-config file; what ends a run (help, version, usage errors, a broken config) runs the real
-command in a subprocess; a named target with ``on_connect`` drives a real rpdb program.
+config file; what ends a run (help, usage errors, a broken config) runs the whole command
+in-process through an environment of the test's own (``run_command``); ``--version`` runs in a
+fresh interpreter, to see what it imports; a named target with ``on_connect`` drives a real rpdb
+program with the real command in a subprocess.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Callable, Optional
 import click
 import pytest
 from debuggee import Debuggee, free_port, run_client
+from in_process import RunCommand
 
 from rpdb_client import __version__
 from rpdb_client.cli import command as cli
@@ -59,8 +62,8 @@ def test_every_option_help_ends_with_a_period() -> None:
             assert param.help and param.help.rstrip().endswith("."), param.opts
 
 
-def test_help_shows_examples_and_exit_statuses() -> None:
-    result = run("--help")
+def test_help_shows_examples_and_exit_statuses(run_command: RunCommand) -> None:
+    result = run_command("--help")
     assert result.returncode == 0
     out = result.stdout
     for example in (
@@ -95,8 +98,8 @@ def test_version_names_python_prompt_toolkit_and_click_without_importing_them() 
     assert lines[4] == "False False"
 
 
-def test_print_config_prints_the_packaged_file(home: Path) -> None:
-    result = run("--print-config")
+def test_print_config_prints_the_packaged_file(home: Path, run_command: RunCommand) -> None:
+    result = run_command("--print-config")
     assert result.returncode == 0
     assert result.stdout == (files("rpdb_client") / "default_config.toml").read_text("utf-8")
     # Saved as the config file, it changes nothing and warns about nothing.
@@ -239,25 +242,31 @@ def test_new_options_reach_the_settings(home: Path, tmp_path: Path) -> None:
         (["nowhere"], "unknown target 'nowhere'"),
     ],
 )
-def test_usage_errors_exit_2(home: Path, args: list[str], message: str) -> None:
-    result = run(*args, env={"XDG_CONFIG_HOME": str(home.parent)})
+def test_usage_errors_exit_2(
+    home: Path, run_command: RunCommand, args: list[str], message: str
+) -> None:
+    result = run_command(*args)
     assert result.returncode == ExitStatus.USAGE, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_a_broken_config_file_exits_2_naming_file_line_and_key(home: Path) -> None:
+def test_a_broken_config_file_exits_2_naming_file_line_and_key(
+    home: Path, run_command: RunCommand
+) -> None:
     path = home / "config.toml"
     path.write_text('host = "127.0.0.1"\n\n[targets.web]\nport = "http"\n')
-    result = run("--list", env={"XDG_CONFIG_HOME": str(home.parent)})
+    result = run_command("--list")
     assert result.returncode == ExitStatus.USAGE
     assert f"{path}:4: targets.web.port: expected an integer" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_an_unknown_key_is_a_warning_and_the_run_goes_on(home: Path) -> None:
+def test_an_unknown_key_is_a_warning_and_the_run_goes_on(
+    home: Path, run_command: RunCommand
+) -> None:
     (home / "config.toml").write_text('colour = "never"\n')
-    result = run("--list", "--json", env={"XDG_CONFIG_HOME": str(home.parent)})
+    result = run_command("--list", "--json")
     assert result.returncode == 0, result.stderr
     assert "warning:" in result.stderr and "colour: unknown key" in result.stderr
     assert isinstance(json.loads(result.stdout), list)

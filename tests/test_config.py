@@ -39,7 +39,7 @@ def write(tmp_path: Path, text: str) -> str:
 def test_the_packaged_file_is_the_defaults_and_documents_every_key(tmp_path: Path) -> None:
     text = PACKAGED.read_text("utf-8")
     warnings: list[str] = []
-    config = load_config(write(tmp_path, text), warn=warnings.append)
+    config = load_config(write(tmp_path, text), environ={}, warn=warnings.append)
     assert warnings == []
     assert build_settings(config=config) == Settings()
     for key in KEYS:
@@ -53,7 +53,7 @@ def test_the_commented_out_examples_are_valid(tmp_path: Path) -> None:
         line[2:] if line.startswith("# ") and (" = " in line or line.startswith("# [")) else line
         for line in lines
     ]
-    config = load_config(write(tmp_path, "\n".join(uncommented)))
+    config = load_config(write(tmp_path, "\n".join(uncommented)), environ={})
     assert set(config.targets) == {"staging-worker"}
     assert config.targets["staging-worker"]["port"] == 6899
     assert config.values["timeout_hint"] == 30.0
@@ -76,7 +76,7 @@ def test_default_location_follows_xdg_config_home(tmp_path: Path) -> None:
 
 def test_a_given_file_must_exist(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not found") as caught:
-        load_config(str(tmp_path / "nope.toml"))
+        load_config(str(tmp_path / "nope.toml"), environ={})
     assert caught.value.status is ExitStatus.USAGE
 
 
@@ -86,7 +86,7 @@ def test_a_given_file_must_exist(tmp_path: Path) -> None:
 def test_a_syntax_error_names_file_line_and_key(tmp_path: Path) -> None:
     path = write(tmp_path, 'host = "a"\nwait = \nport = 1\n')
     with pytest.raises(UsageError) as caught:
-        load_config(path)
+        load_config(path, environ={})
     assert str(caught.value).startswith(f"{path}:2: wait: not valid TOML")
     assert caught.value.status is ExitStatus.USAGE
 
@@ -113,7 +113,7 @@ def test_a_wrong_value_names_file_line_and_key(
 ) -> None:
     path = write(tmp_path, text)
     with pytest.raises(UsageError) as caught:
-        load_config(path, warn=lambda _text: None)
+        load_config(path, environ={}, warn=lambda _text: None)
     message = str(caught.value)
     assert message.startswith(f"{path}:{line}: {key}: "), message
     assert problem in message
@@ -122,7 +122,7 @@ def test_a_wrong_value_names_file_line_and_key(
 def test_unknown_keys_are_warned_about_not_fatal(tmp_path: Path) -> None:
     path = write(tmp_path, 'colour = "never"\nport = 6899\n[targets.web]\nprot = 1\n[extra]\n')
     warnings: list[str] = []
-    config = load_config(path, warn=warnings.append)
+    config = load_config(path, environ={}, warn=warnings.append)
     assert config.values == {"port": 6899}
     assert config.targets == {"web": {}}
     assert warnings == [
@@ -133,7 +133,7 @@ def test_unknown_keys_are_warned_about_not_fatal(tmp_path: Path) -> None:
 
 
 def test_paths_in_the_file_expand_the_home_directory(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, 'history_file = "~/h"\nlog_file = "~/l"\n'))
+    config = load_config(write(tmp_path, 'history_file = "~/h"\nlog_file = "~/l"\n'), environ={})
     assert config.values["history_file"] == os.path.expanduser("~/h")
     assert not config.values["log_file"].startswith("~")
 

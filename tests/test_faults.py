@@ -17,6 +17,7 @@ from typing import Callable
 
 import pytest
 from debuggee import Debuggee, run_client, start_client, wait_until
+from in_process import RunCommand
 
 Start = Callable[..., Debuggee]
 
@@ -73,11 +74,11 @@ def fake_server() -> Iterator[Callable[[bytes], FakeServer]]:
 
 
 def test_silent_server_times_out_having_sent_nothing(
-    fake_server: Callable[[bytes], FakeServer],
+    fake_server: Callable[[bytes], FakeServer], run_command: RunCommand
 ) -> None:
     server = fake_server(b"")
     started = time.monotonic()
-    result = run_client("--port", str(server.port), "--connect-timeout", "0.5", stdin="p x\n")
+    result = run_command("--port", str(server.port), "--connect-timeout", "0.5", stdin="p x\n")
     assert result.returncode == 1
     assert time.monotonic() - started < 10
     assert "nothing was received within 0.5 s" in result.stderr
@@ -87,9 +88,11 @@ def test_silent_server_times_out_having_sent_nothing(
     assert "Traceback" not in result.stderr
 
 
-def test_pudb_greeting_is_recognised_at_once(fake_server: Callable[[bytes], FakeServer]) -> None:
+def test_pudb_greeting_is_recognised_at_once(
+    fake_server: Callable[[bytes], FakeServer], run_command: RunCommand
+) -> None:
     server = fake_server(b"\xff\xfb\x03")
-    result = run_client("--port", str(server.port), "--connect-timeout", "30", stdin="p x\n")
+    result = run_command("--port", str(server.port), "--connect-timeout", "30", stdin="p x\n")
     assert result.returncode == 1
     assert "pudb server" in result.stderr and "telnet" in result.stderr
     assert server.closed_by_client.wait(5)

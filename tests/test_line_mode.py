@@ -3,7 +3,9 @@
 Each test starts a real rpdb, remote-pdb, celery.contrib.rdb or plain pdb-on-a-socket program,
 drives it with the real ``rpdb-connect`` command, and asserts on the program's own record (it
 reached its end, values set through the debugger took effect, no BdbQuit) as well as on the
-client's output and exit status.
+client's output and exit status. The command runs in a subprocess, except where the test is
+about what the client reads from its standard input or needs no server: then it runs in-process
+through an environment of the test's own (``run_command``), stdin bytes and all.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Callable
 
 import pytest
 from debuggee import KINDS, Debuggee, free_port, line_of, run_client, start_client, wait_until
+from in_process import RunCommand
 
 Start = Callable[..., Debuggee]
 
@@ -180,11 +183,25 @@ def test_program_killed_mid_session(debuggee: Start) -> None:
     assert "Traceback" not in stderr
 
 
-def test_refused_exits_3_with_a_hint() -> None:
-    result = run_client("--port", str(free_port()))
+def test_refused_exits_3_with_a_hint(run_command: RunCommand) -> None:
+    result = run_command("--port", str(free_port()))
     assert result.returncode == 3
     assert "refused" in result.stderr and "set_trace()" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_line_of_stdin_that_is_not_utf8_is_not_sent(
+    debuggee: Start, run_command: RunCommand
+) -> None:
+    program = debuggee("rpdb", "simple")
+    stdin = b"x = 4\np '\xe9'\np x\nc\n"  # line 2 is Latin-1
+    result = run_command("--port", str(program.port), stdin=stdin)
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["x"] == 4
+    assert "line 2 of standard input is not UTF-8; not sent" in result.stderr
+    assert "(Pdb) p x\n4\n(Pdb) c\n" in result.stdout
 
 
 def test_big_reply_arrives_whole(debuggee: Start) -> None:

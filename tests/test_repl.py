@@ -8,11 +8,13 @@ experienced (its record), on the transcript of what was sent, and on the REPL's 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import pytest
 from debuggee import Debuggee, line_of
+from in_process import memory_environment
 from prompt_toolkit.application.current import create_app_session
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
@@ -23,7 +25,7 @@ from prompt_toolkit.output import DummyOutput
 from rpdb_client.config import Settings
 from rpdb_client.engine.session import State
 from rpdb_client.errors import ExitStatus
-from rpdb_client.terminal.repl import Repl
+from rpdb_client.terminal.repl import SECOND_CTRL_C, Repl
 from rpdb_client.terminal.toolbar import make_toolbar
 
 Start = Callable[..., Debuggee]
@@ -64,13 +66,15 @@ def at_prompt(repl: Repl) -> bool:
     return repl.session is not None and repl.session.state is State.AT_PROMPT
 
 
-def drive(settings: Settings, script: Script) -> tuple[ExitStatus, str]:
+def drive(
+    settings: Settings, script: Script, clock: Callable[[], float] = time.monotonic
+) -> tuple[ExitStatus, str]:
     """Run the REPL with ``settings`` while ``script`` types; bounded in time."""
     output = RecordingOutput()
     with create_pipe_input() as keys, create_app_session(input=keys, output=output):
 
         async def main() -> ExitStatus:
-            repl = Repl(settings, env={})
+            repl = Repl(settings, memory_environment(environ={}, monotonic=clock)[0])
             run = asyncio.ensure_future(repl.run())
             try:
                 await until(lambda: at_prompt(repl) or run.done(), "the first prompt")
@@ -281,6 +285,38 @@ def test_ctrl_c_twice_while_running_leaves_safely(debuggee: Start, tmp_path: Pat
     assert status is ExitStatus.INTERRUPTED
 
 
+def test_two_ctrl_c_further_apart_than_two_seconds_do_not_leave(
+    debuggee: Start, tmp_path: Path
+) -> None:
+    program = debuggee("rpdb", "simple")
+    now = [0.0]
+    reads: list[float] = []
+
+    def clock() -> float:
+        reads.append(now[0])
+        return now[0]
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("!__import__('time').sleep(1.5)" + ENTER)
+        await until(lambda: repl.session and repl.session.state is State.BUSY, "busy")
+        keys.send_text(CTRL_C)
+        await until(lambda: reads, "the first Ctrl-C")
+        now[0] += SECOND_CTRL_C + 0.5
+        keys.send_text(CTRL_C)
+        await until(lambda: len(reads) == 2, "the second Ctrl-C")
+        await until(lambda: at_prompt(repl), "the end of the sleep")
+        keys.send_text("x = 7" + ENTER)
+        await until(lambda: repl.last_command == "x = 7" and at_prompt(repl), "x = 7")
+        keys.send_text(CTRL_D)
+
+    status, text = drive(settings_for(program, tmp_path), script, clock)
+    record = program.finish()
+    clean_end(record)
+    assert record["values"]["x"] == 7
+    assert text.count("cannot be interrupted over this connection") == 2
+    assert status is ExitStatus.OK
+
+
 def test_ctrl_c_at_the_prompt_only_clears(debuggee: Start, tmp_path: Path) -> None:
     program = debuggee("rpdb", "simple")
 
@@ -336,7 +372,7 @@ def test_unknown_style_is_a_usage_error(style: str) -> None:
 
     def build() -> None:
         with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
-            Repl(Settings(style=style, history=False), env={})
+            Repl(Settings(style=style, history=False), memory_environment(environ={})[0])
 
     with pytest.raises(UsageError):
         build()

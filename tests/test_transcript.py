@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import stat
 from pathlib import Path
@@ -47,6 +48,23 @@ def test_header_lines_and_times(tmp_path: Path) -> None:
     assert re.fullmatch(rf"{STAMP} \| 1", lines[4])
     assert re.fullmatch(rf"{STAMP} # session ended: the program continued", lines[5])
     assert len(lines) == 6
+
+
+def test_times_come_from_the_clock_it_is_given(tmp_path: Path) -> None:
+    path = tmp_path / "t.log"
+    times = [1_700_000_000.0, 1_700_000_001.25, 1_700_000_002.5]
+    log = Transcript.open(str(path), iter(times).__next__)
+    log.header("127.0.0.1:4444", "127.0.0.1:5555", 1)
+    log.user("p x")
+    log.output("1\n")
+    log.close()
+    local = [datetime.datetime.fromtimestamp(when) for when in times]
+    assert path.read_text().splitlines() == [
+        f"=== {local[0]:%Y-%m-%d %H:%M:%S} session 1: target 127.0.0.1:4444, peer 127.0.0.1:5555"
+        " ===",
+        f"{local[1]:%H:%M:%S}.250 > p x",
+        f"{local[2]:%H:%M:%S}.500 | 1",
+    ]
 
 
 def test_pieces_join_into_lines_and_colour_is_dropped(tmp_path: Path) -> None:

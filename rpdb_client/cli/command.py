@@ -6,6 +6,10 @@ Owns the click command only. It reads the command line and the environment (clic
 expected failure into one message on stderr and an exit status (never a traceback). The shell
 completion of option values lives in :mod:`rpdb_client.cli.shell_completion`.
 
+The process's streams, variables and clock are read once, into an
+:class:`~rpdb_client.environment.Environment` (:func:`main`), and passed down; :func:`run` runs
+the command in any environment (tests run whole commands in-process through it).
+
 Every option that a config file may also set defaults to None ("not given"), so that the
 layers underneath can still decide. Heavy modules (the engine, the REPL, prompt_toolkit) are
 imported only when a mode needs them: ``--version``, ``--help`` and shell completion stay fast.
@@ -13,8 +17,10 @@ imported only when a mode needs them: ``--version``, ``--help`` and shell comple
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+from collections.abc import Sequence
 from typing import Any, Callable, TypeVar
 
 import click
@@ -32,6 +38,7 @@ from rpdb_client.config import (
     build_settings,
     load_config,
 )
+from rpdb_client.environment import Environment
 from rpdb_client.errors import ClientError, ConnectionRefused, ExitStatus
 
 ENV_PREFIX = "RPDB_CONNECT"
@@ -300,17 +307,27 @@ def command(ctx: click.Context, /, **params: Any) -> None:
     instead of raising BdbQuit in it. TARGET is a [targets.NAME] of the config file.
     """
     demo = params.pop("demo")
+    env = _environment(ctx)
     try:
         settings = _settings(ctx, params)
     except ClientError as error:
         _say(str(error))
         sys.exit(int(error.status))
     _check_combinations(ctx, settings, params)
-    sys.exit(_run_demo(settings) if demo else _dispatch(settings))
+    sys.exit(_run_demo(settings, env) if demo else _dispatch(settings, env))
+
+
+def _environment(ctx: click.Context) -> Environment:
+    """The run's environment: :func:`run`'s, or this process's when click was called directly."""
+    return ctx.find_object(Environment) or Environment.from_process()
 
 
 def _settings(ctx: click.Context, params: dict[str, Any]) -> Settings:
-    config = load_config(params["config"], warn=lambda text: _say(f"warning: {text}"))
+    config = load_config(
+        params["config"],
+        environ=_environment(ctx).environ,
+        warn=lambda text: _say(f"warning: {text}"),
+    )
     command_line: dict[str, Any] = {}
     environment: dict[str, Any] = {}
     for name, value in params.items():
@@ -348,7 +365,7 @@ def _check_combinations(ctx: click.Context, settings: Settings, params: dict[str
         raise click.UsageError(f"{which} finds debuggers itself: not with a TARGET, --host, --port")
 
 
-def _dispatch(settings: Settings) -> int:
+def _dispatch(settings: Settings, env: Environment) -> int:
     try:
         if settings.list_debuggers:
             from rpdb_client.cli.listing import print_debuggers
@@ -361,32 +378,31 @@ def _dispatch(settings: Settings) -> int:
     except ClientError as error:
         _say(str(error))
         return int(error.status)
-    return _run(settings)
+    return _run(settings, env)
 
 
-def _run_demo(settings: Settings) -> int:
+def _run_demo(settings: Settings, env: Environment) -> int:
     from rpdb_client.cli.demo import demo_program
 
     try:
-        with demo_program(settings) as demo_settings:
-            return _run(demo_settings)
+        with demo_program(settings, env.stderr) as demo_settings:
+            return _run(demo_settings, env)
     except ClientError as error:
         _say(str(error))
         return int(error.status)
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, env: Environment) -> int:
     import asyncio  # here, not at the top: --version, --help and Tab stay quick
 
     from rpdb_client.engine.wording import REFUSED_HINT
 
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
     try:
-        if interactive:
+        if env.stdin_isatty and env.stdout_isatty:
             from rpdb_client.terminal.repl import run_repl  # type: ignore[import-not-found,unused-ignore]
 
-            return int(asyncio.run(run_repl(settings)))
-        return int(asyncio.run(_run_line_mode(settings)))
+            return int(asyncio.run(run_repl(settings, env)))
+        return int(asyncio.run(_run_line_mode(settings, env)))
     except ConnectionRefused as error:
         _say(f"{error.message}\n{REFUSED_HINT}")
         return int(error.status)
@@ -397,14 +413,14 @@ def _run(settings: Settings) -> int:
         return int(ExitStatus.INTERRUPTED)
 
 
-async def _run_line_mode(settings: Settings) -> ExitStatus:
+async def _run_line_mode(settings: Settings, env: Environment) -> ExitStatus:
     from rpdb_client.engine.runner import Runner
     from rpdb_client.line_mode import LineFrontEnd
 
-    front_end = LineFrontEnd(settings, sys.stdout, sys.stderr)
-    front_end.read_stdin(sys.stdin.fileno())
+    front_end = LineFrontEnd(settings, env)
+    front_end.read_stdin()
     try:
-        return await Runner(settings, front_end).run()
+        return await Runner(settings, front_end, clock=env.monotonic).run()
     finally:
         front_end.close()
 
@@ -413,6 +429,17 @@ def _say(text: str) -> None:
     click.echo(f"rpdb-connect: {text}", err=True)
 
 
+def run(argv: Sequence[str], env: Environment) -> int:
+    """``rpdb-connect ARGV`` in ``env``: the exit status (click's own exits included)."""
+    # Click writes help, usage errors and its echo() to sys.stdout and sys.stderr: the run's.
+    with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
+        try:
+            command.main(list(argv), prog_name="rpdb-connect", obj=env)
+        except SystemExit as done:  # the command's sys.exit(status), or click's own exit
+            return done.code if isinstance(done.code, int) else int(done.code is not None)
+    return int(ExitStatus.OK)
+
+
 def main() -> None:
-    """The console script's entry point."""
-    command(prog_name="rpdb-connect")
+    """The console script's entry point: this process's arguments, streams and environment."""
+    sys.exit(run(sys.argv[1:], Environment.from_process()))

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 from rpdb_client.config import Settings
 from rpdb_client.errors import ClientError
@@ -23,8 +24,8 @@ GUIDANCE = (
 
 
 @contextmanager
-def demo_program(settings: Settings) -> Iterator[Settings]:
-    """Run the demo program; yields the settings that connect to it."""
+def demo_program(settings: Settings, stderr: TextIO) -> Iterator[Settings]:
+    """Run the demo program; yields the settings that connect to it (the guidance to ``stderr``)."""
     program = subprocess.Popen(
         [sys.executable, "-m", "rpdb_client.cli.demo_program"],
         stdin=subprocess.DEVNULL,
@@ -38,13 +39,13 @@ def demo_program(settings: Settings) -> Iterator[Settings]:
         if len(first) != 2 or first[0] != "port":
             raise ClientError(f"the demo program did not start: {' '.join(first)!r}")
         for line in GUIDANCE:
-            print(line, file=sys.stderr)
+            print(line, file=stderr)
         yield dataclasses.replace(settings, host="127.0.0.1", port=int(first[1]), wait=False)
         try:
             rest, _ = program.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             rest = "the demo program did not finish; stopped it\n"
-        print(rest, end="", file=sys.stderr)
+        print(rest, end="", file=stderr)
     finally:
         if program.poll() is None:
             program.kill()

@@ -12,20 +12,24 @@ Must not import the engine or the REPL.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Mapping, Optional
 
 import click
 from click.shell_completion import CompletionItem
 
 from rpdb_client.config import DEFAULT_HOST, ConfigFile, load_config
+from rpdb_client.environment import Environment
 from rpdb_client.errors import ClientError
 
 
 def _config(ctx: click.Context) -> ConfigFile:
     """The config file as the command would read it (``--config`` if typed before the Tab)."""
     path: Optional[str] = ctx.params.get("config")
+    env = ctx.find_object(Environment)  # run()'s; the environment is read here only if absent
+    environ = env.environ if env is not None else os.environ
     try:
-        return load_config(path)
+        return load_config(path, environ=environ)
     except ClientError:
         return ConfigFile()
 

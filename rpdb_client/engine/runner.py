@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from rpdb_client.config import Settings
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
@@ -37,15 +36,19 @@ UNREACHABLE_RETRY = 1.0
 
 
 class Backoff:
-    """When to try again: knocking at first (see ``Connection.open``), then slower."""
+    """When to try again: knocking at first (see ``Connection.open``), then slower.
 
-    def __init__(self) -> None:
-        self._started = time.monotonic()
+    ``clock`` is the run's monotonic clock (:attr:`rpdb_client.environment.Environment.monotonic`).
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._started = clock()
         self._pause = FIRST_RETRY
 
     def knock_for(self) -> float:
         """How long the next attempt may knock."""
-        return KNOCK_SLICE if time.monotonic() - self._started < FAST_PHASE else 0.0
+        return KNOCK_SLICE if self._clock() - self._started < FAST_PHASE else 0.0
 
     async def wait(self) -> None:
         """Pause before the next attempt (during the fast phase, only let the loop run)."""
@@ -72,11 +75,20 @@ class FrontEnd(SessionListener, Protocol):
 
 
 class Runner:
-    """Runs the sessions that ``settings`` ask for, telling ``front_end`` what happens."""
+    """Runs the sessions that ``settings`` ask for, telling ``front_end`` what happens.
 
-    def __init__(self, settings: Settings, front_end: FrontEnd) -> None:
+    ``clock`` is the run's monotonic clock (the environment's), for when to stop knocking.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        front_end: FrontEnd,
+        clock: Callable[[], float],
+    ) -> None:
         self.settings = settings
         self.front_end = front_end
+        self._clock = clock
         self.session: Optional[Session] = None
         self.sessions_done = 0
         self.interrupted = False
@@ -167,7 +179,7 @@ class Runner:
 
     async def _wait_for_listener(self) -> Connection:
         """Try to connect until a debugger listens; refusals and early resets mean "not yet"."""
-        backoff = Backoff()
+        backoff = Backoff(self._clock)
         while True:
             try:
                 return await self._try_connect(backoff.knock_for())
@@ -311,7 +323,7 @@ class Runner:
         remote-pdb closes its listener once it has accepted, so a connection that succeeds
         while the old one is running can only be the next breakpoint.
         """
-        backoff = Backoff()
+        backoff = Backoff(self._clock)
         while await session.wait_for_state(State.RUNNING, State.ENDED) is State.RUNNING:
             if not session.is_remote_pdb:
                 await session.wait_for_state(State.ENDED)  # rpdb and celery close after `c`

@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Mapping
-from typing import Literal, Protocol
+from typing import Literal
 
 from pygments.formatter import Formatter  # type: ignore[import-untyped, unused-ignore]
 from pygments.formatters import (  # type: ignore[import-untyped, unused-ignore]
@@ -105,14 +105,10 @@ _TRACEBACK_HEADER = "Traceback (most recent call last):"
 _CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
 
 
-class _Terminal(Protocol):
-    def isatty(self) -> bool: ...
-
-
 def color_enabled(
-    mode: Literal["auto", "always", "never"], stream: _Terminal, env: Mapping[str, str]
+    mode: Literal["auto", "always", "never"], terminal: bool, env: Mapping[str, str]
 ) -> bool:
-    """Whether to colour: ``--color`` *mode* for output to *stream* under environment *env*.
+    """Whether to colour: ``--color`` *mode*, output to a *terminal* or not, environment *env*.
 
     ``auto`` colours a terminal unless ``NO_COLOR`` is set and non-empty (no-color.org) or
     ``TERM`` is ``dumb``; ``always`` and ``never`` ignore the environment.
@@ -125,10 +121,7 @@ def color_enabled(
         raise ValueError(f"color mode must be auto, always or never, not {mode!r}")
     if env.get("NO_COLOR") or env.get("TERM") == "dumb":
         return False
-    try:
-        return stream.isatty()
-    except (ValueError, OSError):  # a closed or detached stream is no terminal
-        return False
+    return terminal
 
 
 def available_styles() -> list[str]:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from typing import IO, Optional
+import time
+from typing import IO, Callable, Optional
 
 __all__ = ["Transcript"]
 
@@ -35,21 +36,22 @@ def _plain(text: str) -> str:
     return _ESCAPES.sub("", text)
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now()
-
-
 class Transcript:
-    """An open transcript file; see the module docstring. Create with :meth:`open`."""
+    """An open transcript file; see the module docstring. Create with :meth:`open`.
 
-    def __init__(self, path: str, file: IO[str]) -> None:
+    ``wall`` is the clock of the times written, in seconds since the epoch (the run's
+    environment's: :attr:`rpdb_client.environment.Environment.wall`); they are local times.
+    """
+
+    def __init__(self, path: str, file: IO[str], wall: Callable[[], float]) -> None:
         self.path = path
         self._file = file
+        self._wall = wall
         self._partial = ""
         self._partial_time: Optional[datetime.datetime] = None
 
     @classmethod
-    def open(cls, path: str) -> Transcript:
+    def open(cls, path: str, wall: Callable[[], float] = time.time) -> Transcript:
         """Open ``path`` for appending (created 0600); OSError if it cannot be."""
         path = os.path.expanduser(path)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
@@ -58,36 +60,36 @@ class Transcript:
         except BaseException:
             os.close(fd)
             raise
-        return cls(path, file)
+        return cls(path, file, wall)
 
     def header(self, target: str, peer: str, number: int) -> None:
         """A session begins: ``number`` counts the sessions of this run."""
         self._end_partial()
-        stamp = _now().isoformat(sep=" ", timespec="seconds")
+        stamp = self._now().isoformat(sep=" ", timespec="seconds")
         self._write(f"=== {stamp} session {number}: target {target}, peer {peer} ===\n")
 
     def user(self, line: str) -> None:
         """A line sent to the debugger."""
         self._end_partial()
-        self._write(f"{_time()} > {_plain(line)}\n")
+        self._write(f"{self._time()} > {_plain(line)}\n")
 
     def output(self, text: str) -> None:
         """Text the debugger printed (any piece of it: lines may be split anywhere)."""
         if not text:
             return
         if self._partial_time is None:
-            self._partial_time = _now()
+            self._partial_time = self._now()
         *complete, self._partial = (self._partial + text).split("\n")
         if not complete:
             return
-        stamp = _time(self._partial_time)
+        stamp = self._time(self._partial_time)
         self._write("".join(f"{stamp} | {_plain(line)}\n" for line in complete))
-        self._partial_time = _now() if self._partial else None
+        self._partial_time = self._now() if self._partial else None
 
     def note(self, text: str) -> None:
         """Something the client says (how a session ended, a warning)."""
         self._end_partial()
-        self._write("".join(f"{_time()} # {_plain(line)}\n" for line in text.split("\n")))
+        self._write("".join(f"{self._time()} # {_plain(line)}\n" for line in text.split("\n")))
 
     def close(self) -> None:
         """Write what is held and close the file."""
@@ -99,7 +101,7 @@ class Transcript:
     def _end_partial(self) -> None:
         """A line cut short by the next event (a prompt): write it as a line of its own."""
         if self._partial:
-            self._write(f"{_time(self._partial_time)} | {_plain(self._partial)}\n")
+            self._write(f"{self._time(self._partial_time)} | {_plain(self._partial)}\n")
         self._partial, self._partial_time = "", None
 
     def _write(self, text: str) -> None:
@@ -108,6 +110,8 @@ class Transcript:
         self._file.write(text)
         self._file.flush()
 
+    def _now(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self._wall())
 
-def _time(when: Optional[datetime.datetime] = None) -> str:
-    return (when or _now()).strftime("%H:%M:%S.%f")[:-3]
+    def _time(self, when: Optional[datetime.datetime] = None) -> str:
+        return (when or self._now()).strftime("%H:%M:%S.%f")[:-3]

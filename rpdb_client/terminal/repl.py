@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import sys
-import time
-from collections.abc import Mapping
+import math
 from typing import Callable, Literal, Optional, cast
 
 from prompt_toolkit import PromptSession
@@ -35,6 +32,7 @@ from prompt_toolkit.application.current import create_app_session, get_app_sessi
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.filters import Condition
+from prompt_toolkit.input import create_input
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.output.vt100 import Vt100_Output
@@ -45,6 +43,7 @@ from rpdb_client.config import Settings
 from rpdb_client.engine.frame_names import make_name_source
 from rpdb_client.engine.runner import Runner
 from rpdb_client.engine.session import State
+from rpdb_client.environment import Environment
 from rpdb_client.errors import ConnectionLost, ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
 from rpdb_client.terminal.completer import PdbCompleter
@@ -78,12 +77,17 @@ _MESSAGE_STYLE = {True: {"notice": "ansicyan", "warning": "bold ansiyellow"}, Fa
 
 
 class Repl(ReplFrontEnd):
-    """The interactive client: see the module docstring. ``await Repl(settings).run()``."""
+    """The interactive client: see the module docstring. ``await Repl(settings, env).run()``.
 
-    def __init__(self, settings: Settings, env: Optional[Mapping[str, str]] = None) -> None:
-        env = os.environ if env is None else env
+    Its terminal is the current prompt_toolkit app session's (:func:`run_repl` makes it from
+    ``env``'s streams); ``env`` also gives the variables (``NO_COLOR``, ``XDG_STATE_HOME``) and
+    the clock.
+    """
+
+    def __init__(self, settings: Settings, env: Environment) -> None:
+        self.env = env
         mode = cast(Literal["auto", "always", "never"], settings.color)
-        self.color = color_enabled(mode, sys.stdout, env)
+        self.color = color_enabled(mode, env.stdout_isatty, env.environ)
         output = get_app_session().output
         depth = output.get_default_color_depth() if self.color else ColorDepth.DEPTH_1_BIT
         renderer = Renderer(settings.style, depth.value, enabled=self.color, raw=settings.raw)
@@ -92,10 +96,10 @@ class Repl(ReplFrontEnd):
         )
         super().__init__(settings)
         self._on_yes: Callable[[], None] = lambda: None
-        self._ctrl_c_at = 0.0
+        self._ctrl_c_at = -math.inf  # no Ctrl-C yet, whatever the clock reads
         self._hinted = False
         self._early_warnings: list[str] = []
-        self.history = make_history(settings, env, self._early_warnings.append)
+        self.history = make_history(settings, env.environ, self._early_warnings.append)
         self._lexers = {False: PygmentsLexer(PdbLexer), True: PygmentsLexer(PdbPythonLexer)}
         # Tab asks the debugger for the frame's names (a side query at an idle pdb prompt,
         # bounded in time, never shown); settings.remote_completion turns it off.
@@ -126,13 +130,13 @@ class Repl(ReplFrontEnd):
         self.app = self.prompt_session.app
         # The app runs for the whole client: Enter hands the line over instead of ending it.
         self.prompt_session.default_buffer.accept_handler = self._accept
-        self.screen = Screen(self.app, style, depth, renderer)
+        self.screen = Screen(self.app, style, depth, renderer, env.wall)
 
     # -- the run -----------------------------------------------------------------------------
 
     async def run(self) -> ExitStatus:
         """Run the sessions the settings ask for; the application lives as long as the run."""
-        self.runner = Runner(self.settings, self)
+        self.runner = Runner(self.settings, self, clock=self.env.monotonic)
         for warning in self._early_warnings:
             self.screen.notice(warning, warning=True)
         if self.settings.log_file:
@@ -184,9 +188,9 @@ class Repl(ReplFrontEnd):
                 self._hinted = True
                 self.screen.notice("Ctrl-C clears the line; Ctrl-D or :quit leaves safely")
             return
-        now = time.monotonic()
+        now = self.env.monotonic()
         if now - self._ctrl_c_at <= SECOND_CTRL_C and runner is not None:
-            self._ctrl_c_at = 0.0
+            self._ctrl_c_at = -math.inf
             self.screen.notice("leaving safely: c at the next prompt, then exit")
             runner.interrupt()
             return
@@ -395,20 +399,21 @@ class CompactOutput(Vt100_Output):
         return 0
 
 
-async def run_repl(settings: Settings) -> ExitStatus:
-    """The interactive client (stdin and stdout are terminals)."""
-    if is_dumb_terminal():
-        return await _run_plain(settings)
-    output = CompactOutput.from_pty(sys.stdout, term=os.environ.get("TERM"))
-    with create_app_session(output=output):
-        return await Repl(settings).run()
+async def run_repl(settings: Settings, env: Environment) -> ExitStatus:
+    """The interactive client (``env``'s stdin and stdout are terminals)."""
+    term = env.environ.get("TERM")
+    if is_dumb_terminal(term or ""):  # None would make it read os.environ itself
+        return await _run_plain(settings, env)
+    output = CompactOutput.from_pty(env.stdout, term=term)
+    with create_app_session(input=create_input(env.stdin), output=output):
+        return await Repl(settings, env).run()
 
 
-async def _run_plain(settings: Settings) -> ExitStatus:
+async def _run_plain(settings: Settings, env: Environment) -> ExitStatus:
     """A terminal without cursor movement (Emacs' shell): line mode, prompts as plain text."""
     from rpdb_client.line_mode import LineFrontEnd
 
-    front_end = LineFrontEnd(settings, sys.stdout, sys.stderr)
+    front_end = LineFrontEnd(settings, env)
     front_end.on_notice("TERM is dumb: plain line mode (end of input detaches safely)")
-    front_end.read_stdin(sys.stdin.fileno())
-    return await Runner(settings, front_end).run()
+    front_end.read_stdin()
+    return await Runner(settings, front_end, clock=env.monotonic).run()

@@ -41,9 +41,15 @@ class Screen:
     """The scrollback above the input line of ``app``; see the module docstring."""
 
     def __init__(
-        self, app: Application[str], style: BaseStyle, depth: ColorDepth, renderer: Renderer
+        self,
+        app: Application[str],
+        style: BaseStyle,
+        depth: ColorDepth,
+        renderer: Renderer,
+        wall: Callable[[], float],
     ) -> None:
         self._app = app
+        self._wall = wall  # the transcript's clock
         self._style = style
         self._depth = depth
         self.renderer = renderer
@@ -137,7 +143,7 @@ class Screen:
     def start_log(self, path: str, header: Optional[Callable[[Transcript], None]] = None) -> None:
         """Log to ``path`` from now on (appended), starting with ``header`` if given."""
         try:
-            transcript = Transcript.open(path)
+            transcript = Transcript.open(path, self._wall)
         except OSError as error:
             self.notice(f"cannot log to {path}: {error.strerror or error}", warning=True)
             return

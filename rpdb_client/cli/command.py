@@ -370,11 +370,11 @@ def _dispatch(settings: Settings, env: Environment) -> int:
         if settings.list_debuggers:
             from rpdb_client.cli.listing import print_debuggers
 
-            return int(print_debuggers(settings))
+            return int(print_debuggers(settings, env))
         if settings.pick:
             from rpdb_client.cli.listing import pick
 
-            settings = pick(settings)
+            settings = pick(settings, env)
     except ClientError as error:
         _say(str(error))
         return int(error.status)

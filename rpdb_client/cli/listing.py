@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 
 import click
 
 from rpdb_client.config import Settings
+from rpdb_client.environment import Environment
 from rpdb_client.errors import ConnectError, ExitStatus, UsageError
 from rpdb_client.host import DebuggerCandidate, find_debuggers
 from rpdb_client.wire.addresses import connect_address
@@ -37,25 +37,34 @@ def _short(command: str, width: int = 60) -> str:
     return command if len(command) <= width else command[: width - 1] + "…"
 
 
-def print_debuggers(settings: Settings) -> ExitStatus:
+def print_debuggers(settings: Settings, env: Environment) -> ExitStatus:
     """``--list``: what waits on this machine, as a table or (``--json``) a JSON list."""
     candidates = find_debuggers()
     if settings.json:
-        print(json.dumps([candidate.to_json() for candidate in candidates], indent=2))
+        print(
+            json.dumps([candidate.to_json() for candidate in candidates], indent=2), file=env.stdout
+        )
         return ExitStatus.OK
     if not candidates:
-        print(NONE_WAITING, file=sys.stderr)
+        print(NONE_WAITING, file=env.stderr)
         return ExitStatus.OK
-    print(f"{'PORT':>5}  {'ADDRESS':<15} {'PID':>7}  {'USER':<10} {'PARENT':>7}  PROCESS")
+    print(
+        f"{'PORT':>5}  {'ADDRESS':<15} {'PID':>7}  {'USER':<10} {'PARENT':>7}  PROCESS",
+        file=env.stdout,
+    )
     for candidate in candidates:
         info = candidate.to_json()
         print(
             f"{info['port']:>5}  {connect_address(info['address']):<15} "
             f"{_text(info['pid']):>7}  {_text(info['user']):<10} {_text(info['parent_pid']):>7}  "
-            f"{_text(info['label'])}: {_short(_text(info['command']))}"
+            f"{_text(info['label'])}: {_short(_text(info['command']))}",
+            file=env.stdout,
         )
     if any(not candidate.owner_known for candidate in candidates):
-        print("(pid unknown: the process belongs to another user; run as root to see it)")
+        print(
+            "(pid unknown: the process belongs to another user; run as root to see it)",
+            file=env.stdout,
+        )
     return ExitStatus.OK
 
 
@@ -63,7 +72,7 @@ def _text(value: object) -> str:
     return "?" if value is None else str(value)
 
 
-def pick(settings: Settings) -> Settings:
+def pick(settings: Settings, env: Environment) -> Settings:
     """``--pick``: the settings of the debugger the user chose (one found: that one)."""
     candidates = find_debuggers()
     if not candidates:
@@ -71,10 +80,10 @@ def pick(settings: Settings) -> Settings:
     if len(candidates) == 1:
         chosen = candidates[0]
     else:
-        if not sys.stdin.isatty():
+        if not env.stdin_isatty:
             raise UsageError("--pick needs a terminal to ask which debugger to connect to")
         for number, candidate in enumerate(candidates, 1):
-            click.echo(f"{number:>3}. {describe(candidate)}", err=True)
+            click.echo(f"{number:>3}. {describe(candidate)}", file=env.stderr)
         index = click.prompt(
             "Connect to", type=click.IntRange(1, len(candidates)), default=1, err=True
         )

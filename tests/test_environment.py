@@ -13,7 +13,6 @@ import io
 import os
 from pathlib import Path
 
-import pytest
 from in_process import memory_environment
 
 import rpdb_client
@@ -30,8 +29,6 @@ PROCESS_STATE = {
 }
 """What only the command line may read (through the environment it makes)."""
 ALLOWED = {"environment.py": "builds the process's Environment, for the command line only"}
-NOT_YET: dict[str, str] = {}
-"""Modules that still read the process directly, and what removes the need."""
 
 
 def reads_of_the_process(path: Path) -> list[str]:
@@ -84,19 +81,12 @@ def test_nothing_below_the_command_line_reads_the_process_itself() -> None:
     below = modules_below_the_command_line()
     assert "engine/runner.py" in below and "cli/command.py" not in below
     offenders = {
-        name: reads
-        for name, path in below.items()
-        if name not in NOT_YET and (reads := reads_of_the_process(path))
+        name: reads for name, path in below.items() if (reads := reads_of_the_process(path))
     }
     assert not offenders, (
         "read these through the Environment the command line passes down "
         f"(rpdb_client/environment.py): {offenders}"
     )
-
-
-@pytest.mark.parametrize("name", sorted(NOT_YET))
-def test_each_module_not_yet_routed_still_needs_its_exemption(name: str) -> None:
-    assert reads_of_the_process(PACKAGE / name), f"{name} is routed now: remove it from NOT_YET"
 
 
 def test_only_the_command_line_makes_the_process_environment() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -135,6 +136,18 @@ class Debuggee:
             self.process.kill()
             self.process.wait(5)
         self._log.close()
+
+
+def remote_pdb_on_a_random_port(tmp: Path, scenario: str = "remote_env_once") -> Debuggee:
+    """remote-pdb's own ``set_trace()`` on a random port (its default); ``port`` is the first."""
+    program = Debuggee("remote_pdb", scenario, tmp, env={"REMOTE_PDB_PORT": "0"})
+    found = wait_until(
+        lambda: re.search(r"RemotePdb session open at 127\.0\.0\.1:(\d+)", program.log()),
+        10,
+        "remote-pdb to say its port",
+    )
+    program.port = int(found.group(1))
+    return program
 
 
 def run_client(

@@ -237,6 +237,8 @@ def test_new_options_reach_the_settings(home: Path, tmp_path: Path) -> None:
         (["--pick", "--list"], "--pick chooses one debugger"),
         (["--pick", "--port", "4444"], "--pick finds debuggers itself"),
         (["--list", "--host", "h"], "--list finds debuggers itself"),
+        (["--wait", "--any", "--port", "4444"], "--any finds debuggers itself"),
+        (["--wait", "--any", "--host", "::1"], "--any finds debuggers itself"),
         (["--port", "0"], "Invalid value for '--port'"),
         (["--prompt-regex", "("], "is not a regular expression"),
         (["nowhere"], "unknown target 'nowhere'"),

@@ -20,7 +20,7 @@ from typing import Callable
 
 import pexpect
 import pytest
-from debuggee import Debuggee, free_port, run_client, start_client, wait_until
+from debuggee import Debuggee, free_port, remote_pdb_on_a_random_port, run_client, start_client
 
 Start = Callable[..., Debuggee]
 APPS = Path(__file__).parent / "apps"
@@ -33,17 +33,6 @@ def busy_server() -> Iterator[int]:
         server.bind(("127.0.0.1", 0))
         server.listen(128)
         yield server.getsockname()[1]
-
-
-def remote_pdb_on_a_random_port(tmp_path: Path) -> Debuggee:
-    program = Debuggee("remote_pdb", "remote_env_once", tmp_path, env={"REMOTE_PDB_PORT": "0"})
-    found = wait_until(
-        lambda: re.search(r"RemotePdb session open at 127\.0\.0\.1:(\d+)", program.log()),
-        10,
-        "remote-pdb to say its port",
-    )
-    program.port = int(found.group(1))
-    return program
 
 
 def let_go(program: Debuggee) -> None:

@@ -360,8 +360,10 @@ def _check_combinations(ctx: click.Context, settings: Settings, params: dict[str
     if settings.pick and (settings.list_debuggers or settings.any_port):
         raise click.UsageError("--pick chooses one debugger: not with --list or --any")
     typed = [n for n in ("host", "port") if ctx.get_parameter_source(n) is COMMAND_LINE]
-    if (settings.pick or settings.list_debuggers) and (params["target"] or typed):
-        which = "--pick" if settings.pick else "--list"
+    finders = [("--pick", settings.pick), ("--list", settings.list_debuggers)]
+    finders.append(("--any", settings.any_port))
+    which = next((name for name, given in finders if given), None)
+    if which and (params["target"] or typed):
         raise click.UsageError(f"{which} finds debuggers itself: not with a TARGET, --host, --port")
 
 

@@ -284,7 +284,7 @@ class Runner:
         running = asyncio.ensure_future(session.run())
         follower: Optional[asyncio.Future[Optional[Connection]]] = None
         if self.settings.wait:
-            follower = asyncio.ensure_future(self._follow_remote_pdb(session))
+            follower = asyncio.ensure_future(self._follow_remote_pdb(session, connection))
             await asyncio.wait({running, follower}, return_when=asyncio.FIRST_COMPLETED)
         next_connection = None
         if follower is not None and follower.done() and not follower.cancelled():
@@ -317,13 +317,20 @@ class Runner:
         except ConnectError:
             return None
 
-    async def _follow_remote_pdb(self, session: Session) -> Optional[Connection]:
+    async def _follow_remote_pdb(
+        self, session: Session, connection: Connection
+    ) -> Optional[Connection]:
         """remote-pdb keeps the connection after ``c``; its next ``set_trace()`` listens anew.
 
         remote-pdb closes its listener once it has accepted, so a connection that succeeds
-        while the old one is running can only be the next breakpoint.
+        while the old one is running can only be the next breakpoint. The next listener is the
+        same process's, on whatever port (remote-pdb's default is a new random port at every
+        ``set_trace()``): found through the kernel when the process is known, never by knocking
+        on other ports (``--pid`` excludes the others, and a knock is a quit to a debugger).
         """
         backoff = Backoff(self._clock)
+        process = session.identity.process if session.identity else None
+        same_process = ListenerScan((process.pid,), trust_other_users=True) if process else None
         while await session.wait_for_state(State.RUNNING, State.ENDED) is State.RUNNING:
             if not session.is_remote_pdb:
                 await session.wait_for_state(State.ENDED)  # rpdb and celery close after `c`
@@ -332,12 +339,7 @@ class Runner:
             # session may end before this attempt returns; a connection accepted by the next
             # set_trace() must then be adopted, never dropped (that would be a quit).
             self._follow_attempt = asyncio.ensure_future(
-                Connection.open(
-                    self.settings.host,
-                    self.settings.port,
-                    self.settings.connect_timeout,
-                    backoff.knock_for(),
-                )
+                self._next_listener(same_process, connection.peer, backoff.knock_for())
             )
             try:
                 return await asyncio.shield(self._follow_attempt)
@@ -345,6 +347,21 @@ class Runner:
                 self._follow_attempt = None
             await backoff.wait()
         return None
+
+    async def _next_listener(
+        self, same_process: Optional[ListenerScan], peer: tuple[str, int], knock_for: float
+    ) -> Connection:
+        """One attempt at the followed program's next listener.
+
+        Without its process (another machine, or not readable), the port of the session it
+        left is tried: remote-pdb with ``REMOTE_PDB_PORT`` set listens there again.
+        """
+        timeout = self.settings.connect_timeout
+        if same_process is None:
+            return await Connection.open(peer[0], peer[1], timeout, knock_for)
+        for listener, _ in same_process.waiting():
+            return await Connection.open(connect_address(listener.address), listener.port, timeout)
+        raise ConnectionRefused("the program has not stopped again yet")
 
 
 _WAITING_TO_DETACH = (

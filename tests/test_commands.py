@@ -17,7 +17,11 @@ from rpdb_client.vocabulary.commands import (
     COMMAND_LIST_COMMANDS,
     COMMAND_WORDS,
     COMMANDS,
+    EXIT_RISK,
     HELP_TOPICS,
+    INTERACT_RISK,
+    PYTHON_CALL_RISKS,
+    QUIT_RISK,
     ArgKind,
     Effect,
     PromptMode,
@@ -29,13 +33,16 @@ from rpdb_client.vocabulary.commands import (
     split_commands,
 )
 
+# Commands younger than the oldest pdb the table covers (3.9), with the version that added them.
+NEWER = {"exceptions": (3, 13)}
+
 
 def test_every_command_of_the_running_pdb_is_known_and_nothing_else() -> None:
     pdb_words = {name[3:] for name in dir(pdb.Pdb) if name.startswith("do_")}
     ours = {
         word
         for command in COMMANDS
-        if command.since <= sys.version_info[:2]
+        if NEWER.get(command.name, (3, 9)) <= sys.version_info[:2]
         for word in command.words
         if word not in ("!", "?")
     }
@@ -195,11 +202,24 @@ def test_help_and_synopsis_are_one_plain_line() -> None:
         ), command.synopsis
 
 
-def test_version_and_hidden_flags() -> None:
-    exceptions = find_command("exceptions")
-    assert exceptions is not None and exceptions.since == (3, 13)
+def test_hidden_flag_and_help_topics() -> None:
     assert [c.name for c in COMMANDS if c.hidden] == ["EOF"]
     assert HELP_TOPICS == ("exec",)
+
+
+def test_replies_that_are_python() -> None:
+    assert [c.name for c in COMMANDS if c.repr_reply] == ["retval", "args", "p", "pp"]
+
+
+def test_risky_commands_and_their_questions() -> None:
+    risky = {c.name: c.risk for c in (*COMMANDS, *COMMAND_LIST_COMMANDS) if c.risk}
+    assert risky == {"interact": INTERACT_RISK, "quit": QUIT_RISK, "EOF": QUIT_RISK}
+    exit_ = QUIT_RISK.about("exit")
+    assert exit_.key == "quit" and exit_.question == "Send exit anyway? [y/N] "
+    assert exit_.warning.startswith("exit raises BdbQuit in the program")
+    assert set(PYTHON_CALL_RISKS) == {"exit", "quit"}
+    for risk in (QUIT_RISK, INTERACT_RISK, EXIT_RISK):
+        assert risk.question.endswith("? [y/N] ") and risk.warning.endswith(".")
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
-"""The pdb vocabulary as data: command names, aliases, argument kinds, one-line help.
+"""The pdb vocabulary as data: command names, aliases, argument kinds, synopses, one-line help.
 
 Owns what the debugger's commands are (for CPython 3.9 to 3.14's ``pdb``), what each does to the
-session (stays at the prompt, resumes the program, ends the session), how pdb splits a typed line
-into a command word and its argument, and the client's own ``:`` commands. The completer, the lexer,
-the toolbar hint and ``:help`` all read this one table, so they cannot disagree.
+session (stays at the prompt, resumes the program, ends the session, changes the prompt), which
+ones harm the program and what the client asks before sending them (:class:`Risk`), which replies
+are Python, how pdb splits a typed line into a command word and its argument, and the client's own
+``:`` commands. The session, the completer, the lexer, the renderer, the confirmations, the
+toolbar hint and ``:help`` all read these tables, so they cannot disagree.
 
 Standard library only: no prompt_toolkit, no pygments, no other rpdb_client module.
 """
@@ -20,14 +22,19 @@ __all__ = [
     "COMMANDS",
     "COMMAND_LIST_COMMANDS",
     "COMMAND_WORDS",
+    "EXIT_RISK",
     "HELP_TOPICS",
     "IDENTCHARS",
+    "INTERACT_RISK",
+    "PYTHON_CALL_RISKS",
+    "QUIT_RISK",
     "SERVERS",
     "ArgKind",
     "ClientCommand",
     "Command",
     "Effect",
     "PromptMode",
+    "Risk",
     "client_help_text",
     "command_word",
     "find_client_command",
@@ -92,6 +99,45 @@ SERVERS = ("pdb", "rpdb", "remote-pdb", "celery")
 
 
 @dataclass(frozen=True)
+class Risk:
+    """Why a line harms the debugged program, and the question asked before it is sent."""
+
+    key: str
+    """What is asked about; the REPL asks once per session for each key."""
+    warning: str
+    """Why, in a sentence or two; ``{word}`` stands for the command word as typed."""
+    question: str
+    """The short question shown as the prompt (answered y or n); ``{word}`` as above."""
+
+    def about(self, word: str) -> Risk:
+        """This risk with ``{word}`` filled in (``q``, ``exit``...)."""
+        return Risk(self.key, self.warning.format(word=word), self.question.format(word=word))
+
+
+QUIT_RISK = Risk(
+    "quit",
+    "{word} raises BdbQuit in the program: it stops there, and a web request ends with an "
+    "error (HTTP 500). c lets the program go on; Ctrl-D or :detach leave it running.",
+    "Send {word} anyway? [y/N] ",
+)
+"""``q``/``quit``/``exit``/``EOF`` (``--no-confirm-quit`` turns this question off)."""
+INTERACT_RISK = Risk(
+    "interact",
+    "interact: before Python 3.13 on the debugged side, the only way back to pdb is exit(), "
+    "which ends the program. Python mode (F2 or :python) runs a multi-line block in the frame "
+    "as one ! statement instead.",
+    "Send interact anyway? [y/N] ",
+)
+EXIT_RISK = Risk(
+    "exit()",
+    "exit() at >>> ends the debugged program before Python 3.13 (SystemExit).",
+    "Send it anyway? [y/N] ",
+)
+PYTHON_CALL_RISKS: dict[str, Risk] = {"exit": EXIT_RISK, "quit": EXIT_RISK}
+"""At ``>>>`` (inside ``interact``), a line that is a call of one of these names."""
+
+
+@dataclass(frozen=True)
 class Command:
     """One pdb command: its canonical name, its aliases and what it does."""
 
@@ -110,7 +156,10 @@ class Command:
     """Without an argument the debugger asks a yes/no question first (``clear``)."""
     ends_command_list: bool = False
     """Inside ``commands N`` this command also ends the list (pdb's ``commands_resuming``)."""
-    since: tuple[int, int] = (3, 9)
+    risk: Risk | None = None
+    """Sent at a pdb prompt it harms the program: the REPL asks first (:mod:`.risks`)."""
+    repr_reply: bool = False
+    """The reply is Python (a repr, or ``name = repr`` lines): the renderer colours it so."""
     hidden: bool = False
     """Not offered by completion (``EOF`` quits the debugger; nobody types it on purpose)."""
 
@@ -137,7 +186,8 @@ def _cmd(
     enters: PromptMode | None = None,
     asks_confirmation: bool = False,
     ends_command_list: bool = False,
-    since: tuple[int, int] = (3, 9),
+    risk: Risk | None = None,
+    repr_reply: bool = False,
     hidden: bool = False,
 ) -> Command:
     # "break b" reads like pdb's "b(reak)": the canonical name first, then the aliases.
@@ -153,7 +203,8 @@ def _cmd(
         enters=enters,
         asks_confirmation=asks_confirmation,
         ends_command_list=ends_command_list,
-        since=since,
+        risk=risk,
+        repr_reply=repr_reply,
         hidden=hidden,
     )
 
@@ -203,7 +254,8 @@ COMMANDS: tuple[Command, ...] = (
          "Run until the current function returns.",
          effect=Effect.RESUMES, ends_command_list=True),
     _cmd("retval rv", ArgKind.NONE, "retval",
-         "Print the value the current function just returned (after a --Return-- stop)."),
+         "Print the value the current function just returned (after a --Return-- stop).",
+         repr_reply=True),
     # Under set_trace() (every remote debugger) there is no main loop to catch pdb.Restart: it
     # propagates into the program, so the debugger is gone either way.
     _cmd("run restart", ArgKind.TEXT, "run [args ...]",
@@ -218,10 +270,11 @@ COMMANDS: tuple[Command, ...] = (
     _cmd("longlist ll", ArgKind.NONE, "ll | longlist",
          "List the whole source of the current function or frame."),
     _cmd("args a", ArgKind.NONE, "a(rgs)",
-         "Print the arguments of the current function with their values."),
-    _cmd("p", ArgKind.EXPRESSION, "p expression", "Print the repr of an expression's value."),
+         "Print the arguments of the current function with their values.", repr_reply=True),
+    _cmd("p", ArgKind.EXPRESSION, "p expression", "Print the repr of an expression's value.",
+         repr_reply=True),
     _cmd("pp", ArgKind.EXPRESSION, "pp expression",
-         "Pretty-print an expression's value (pprint)."),
+         "Pretty-print an expression's value (pprint).", repr_reply=True),
     _cmd("whatis", ArgKind.EXPRESSION, "whatis expression",
          "Print the type of an expression's value."),
     _cmd("source", ArgKind.EXPRESSION, "source expression",
@@ -232,7 +285,7 @@ COMMANDS: tuple[Command, ...] = (
          "Stop displaying an expression in this frame; alone, stop all of them."),
     _cmd("interact", ArgKind.NONE, "interact",
          "Start a Python interpreter (>>>) holding the current frame's globals and locals.",
-         enters=PromptMode.PYTHON),
+         enters=PromptMode.PYTHON, risk=INTERACT_RISK),
     _cmd("alias", ArgKind.TEXT, "alias [name [command]]",
          "Make name run a pdb command line (%1, %2, %* take arguments); alone, list aliases."),
     _cmd("unalias", ArgKind.TEXT, "unalias name", "Delete an alias."),
@@ -241,15 +294,14 @@ COMMANDS: tuple[Command, ...] = (
          enters=PromptMode.PDB),
     _cmd("quit q exit", ArgKind.NONE, "q(uit) | exit",
          "Quit the debugger: the program is aborted with BdbQuit (celery's rdb lets it run).",
-         effect=Effect.ENDS, ends_command_list=True),
+         effect=Effect.ENDS, ends_command_list=True, risk=QUIT_RISK),
     # At "(com) " EOF ends the list only from 3.14 on; before, it is recorded as a command.
     _cmd("EOF", ArgKind.NONE, "EOF", "End of input: quits the debugger like quit.",
-         effect=Effect.ENDS, hidden=True),
+         effect=Effect.ENDS, risk=QUIT_RISK, hidden=True),
     _cmd("!", ArgKind.STATEMENT, "! statement",
          "Run a Python statement in the current frame (needed when it starts like a command)."),
     _cmd("exceptions", ArgKind.COUNT, "exceptions [number]",
-         "List the chained exceptions being debugged, or switch to the numbered one (3.13+).",
-         since=(3, 13)),
+         "List the chained exceptions being debugged, or switch to the numbered one (3.13+)."),
 )  # fmt: skip
 
 # Only understood at the "(com) " prompt of `commands N` (pdb's handle_command_def).

@@ -303,14 +303,19 @@ def test_toolbar_shows_target_state_and_location(debuggee: Start, tmp_path: Path
     shown: list[str] = []
 
     async def script(repl: Repl, keys: PipeInput) -> None:
-        shown.append("".join(fragment[1] for fragment in make_toolbar(repl)()))
-        keys.send_text(CTRL_D)
+        toolbar = make_toolbar(repl)
+        shown.append("".join(fragment[1] for fragment in toolbar()))
+        keys.send_text("unt")
+        await until(lambda: repl.input_text == "unt", "the typed word")
+        shown.append("".join(fragment[1] for fragment in toolbar()))
+        keys.send_text(CTRL_U + CTRL_D)
 
     drive(settings_for(program, tmp_path), script)
     program.finish()
     assert f"127.0.0.1:{program.port}" in shown[0]
     assert "at prompt" in shown[0] and "stopped 0:0" in shown[0]
     assert "target.py:" in shown[0] and "simple()" in shown[0]
+    assert "unt(il) [lineno]" in shown[1] and "target.py:" not in shown[1]
 
 
 def test_broken_history_warns_once_and_the_session_goes_on(debuggee: Start, tmp_path: Path) -> None:

@@ -164,6 +164,10 @@ class Repl(ReplFrontEnd):
     def editing_block(self) -> bool:
         return self.question is None and self.editing_python
 
+    @property
+    def input_text(self) -> str:
+        return self.prompt_session.default_buffer.text
+
     # -- keys (key_bindings.KeyActions) ------------------------------------------------------
 
     def interrupt(self, buffer: Buffer) -> None:

@@ -392,6 +392,11 @@ class ClientCommand:
     """How the argument is shown in help (``FILE``), empty when there is none."""
     help: str
 
+    @property
+    def usage(self) -> str:
+        """The command as ``:help`` and the toolbar show it: ``:log FILE``."""
+        return f"{self.name} {self.placeholder}".rstrip()
+
 
 CLIENT_COMMANDS: tuple[ClientCommand, ...] = (
     ClientCommand(":help", ArgKind.NONE, "", "List the client's own commands."),
@@ -421,7 +426,7 @@ def find_client_command(word: str) -> ClientCommand | None:
 
 def client_help_text() -> str:
     """The text ``:help`` prints: one aligned line per client command."""
-    usages = [f"{c.name} {c.placeholder}".rstrip() for c in CLIENT_COMMANDS]
+    usages = [c.usage for c in CLIENT_COMMANDS]
     width = max(len(u) for u in usages) + 2
     lines = [f"  {usage:<{width}}{c.help}" for usage, c in zip(usages, CLIENT_COMMANDS)]
     return "\n".join(

@@ -288,10 +288,13 @@ def test_client_commands() -> None:
         ":send",
         ":bell",
         ":toolbar",
+        ":ascii",
     ]
     assert set(names) == CLIENT_COMMAND_WORDS
     log = find_client_command(":log")
     assert log is not None and log.arg is ArgKind.FILE and log.placeholder == "FILE"
+    ascii_ = find_client_command(":ascii")
+    assert ascii_ is not None and ascii_.arg is ArgKind.SWITCH and ascii_.usage == ":ascii [on|off]"
     send = find_client_command(":send")
     assert send is not None and send.arg is ArgKind.TEXT
     assert find_client_command("log") is None
@@ -306,7 +309,7 @@ def test_client_help_text_lists_every_client_command() -> None:
     for command, line in zip(CLIENT_COMMANDS, lines[1:]):
         assert line.strip().startswith(command.name)
         assert line.endswith(command.help)
-    assert "  :log FILE   Write a transcript" in text
+    assert "  :log FILE        Write a transcript" in text
     # The help column is aligned.
     assert len({line.index(c.help) for c, line in zip(CLIENT_COMMANDS, lines[1:])}) == 1
 

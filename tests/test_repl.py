@@ -8,6 +8,10 @@ experienced (its record), on the transcript of what was sent, and on the REPL's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import os
+import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -21,10 +25,12 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from rpdb_client.config import Settings
+from rpdb_client.engine import wording
 from rpdb_client.engine.session import State
 from rpdb_client.errors import ExitStatus
-from rpdb_client.terminal.repl import Repl
+from rpdb_client.terminal.repl import Repl, run_repl
 from rpdb_client.terminal.toolbar import make_toolbar
+from rpdb_client.vocabulary.commands import find_client_command
 
 Start = Callable[..., Debuggee]
 Script = Callable[[Repl, PipeInput], Awaitable[None]]
@@ -249,6 +255,35 @@ def test_client_commands_never_reach_the_debugger(debuggee: Start, tmp_path: Pat
     assert status is ExitStatus.OK
 
 
+def test_ascii_advice_names_a_command_that_escapes(debuggee: Start, tmp_path: Path) -> None:
+    """A server in LANG=C: its error advises :ascii, which then makes a non-ASCII line safe."""
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    program = debuggee("rpdb", "simple", env=env)
+    log = tmp_path / "t.log"
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("p word" + ENTER)
+        await until(lambda: "ASCII" in log.read_text(), "the advice")
+        keys.send_text(":ascii" + ENTER + ":ascii on" + ENTER + "word = 'été'" + ENTER)
+        await until(lambda: "> word = " in log.read_text() and at_prompt(repl), "the assignment")
+        keys.send_text(":help" + ENTER + ":ascii off" + ENTER + ":ascii maybe" + ENTER + CTRL_D)
+
+    status, text = drive(settings_for(program, tmp_path), script)
+    record = program.finish()
+    clean_end(record)
+    assert record["values"]["word"] == "été"  # it reached the program as an escape
+    assert "word = '\\u00e9t\\u00e9'" in sent_lines(tmp_path)
+    notes = [line.split(" # ", 1)[1] for line in log.read_text().splitlines() if " # " in line]
+    advice = next(note for note in notes if "ASCII" in note)
+    assert "(in the REPL, :ascii)" in advice and find_client_command(":ascii") is not None
+    off, on = wording.ASCII_STATE[False], wording.ASCII_STATE[True]
+    assert notes[notes.index(advice) + 1 :][:2] == [off, on]
+    assert notes[-3:-1] == [off, wording.ASCII_USAGE]
+    help_line = next(line for line in text.splitlines() if line.startswith("  :ascii"))
+    assert help_line.endswith("(now on)")
+    assert status is ExitStatus.OK
+
+
 def test_lines_typed_while_busy_go_out_one_per_prompt(debuggee: Start, tmp_path: Path) -> None:
     program = debuggee("rpdb", "simple")
 
@@ -466,3 +501,34 @@ def test_remote_completion_can_be_turned_off(debuggee: Start, tmp_path: Path) ->
 
     drive(settings_for(program, tmp_path, remote_completion=False), script)
     clean_end(program.finish())
+
+
+def test_a_dumb_terminal_runs_line_mode_and_closes_its_transcript(
+    debuggee: Start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = debuggee("rpdb", "simple")
+    log = tmp_path / "t.log"
+    read, write = os.pipe()
+    os.write(write, b"x = 7\nc\n")
+    os.close(write)
+    monkeypatch.setenv("TERM", "dumb")
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    with os.fdopen(read) as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        status = asyncio.run(run_repl(Settings(port=program.port, log_file=str(log))))
+    assert program.finish()["values"]["x"] == 7
+    assert status is ExitStatus.OK
+    assert wording.DUMB_TERMINAL in err.getvalue() and "(Pdb) x = 7" in out.getvalue()
+    assert str(log) not in open_files()
+    assert "# session ended: the program continued" in log.read_text()
+
+
+def open_files() -> list[str]:
+    """What this process's descriptors point at."""
+    names = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            names.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return names

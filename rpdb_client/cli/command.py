@@ -397,15 +397,9 @@ def _run(settings: Settings) -> int:
 
 
 async def _run_line_mode(settings: Settings) -> ExitStatus:
-    from rpdb_client.engine.runner import Runner
-    from rpdb_client.line_mode import LineFrontEnd
+    from rpdb_client.line_mode import run_line_mode
 
-    front_end = LineFrontEnd(settings, sys.stdout, sys.stderr)
-    front_end.read_stdin(sys.stdin.fileno())
-    try:
-        return await Runner(settings, front_end).run()
-    finally:
-        front_end.close()
+    return await run_line_mode(settings, sys.stdin.fileno(), sys.stdout, sys.stderr)
 
 
 def _say(text: str) -> None:

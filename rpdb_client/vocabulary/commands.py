@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = [
@@ -80,6 +81,8 @@ class ArgKind(enum.Enum):
     TEXT = "free text"
     FILE = "local file"
     """A path on the client's machine (``:log FILE``)."""
+    SWITCH = "on or off"
+    """``on``, ``off``, or nothing to see which (``:ascii``)."""
 
 
 class Effect(enum.Enum):
@@ -412,6 +415,8 @@ CLIENT_COMMANDS: tuple[ClientCommand, ...] = (
     ClientCommand(":bell", ArgKind.NONE, "",
                   "Toggle ringing the terminal bell when the program stops again."),
     ClientCommand(":toolbar", ArgKind.NONE, "", "Show or hide the bottom toolbar."),
+    ClientCommand(":ascii", ArgKind.SWITCH, "[on|off]",
+                  "Escape non-ASCII text in string literals, for a debugger that reads ASCII."),
 )  # fmt: skip
 
 _CLIENT_BY_WORD: dict[str, ClientCommand] = {c.name: c for c in CLIENT_COMMANDS}
@@ -424,11 +429,19 @@ def find_client_command(word: str) -> ClientCommand | None:
     return _CLIENT_BY_WORD.get(word)
 
 
-def client_help_text() -> str:
-    """The text ``:help`` prints: one aligned line per client command."""
+def client_help_text(states: Mapping[str, str] | None = None) -> str:
+    """The text ``:help`` prints: one aligned line per client command.
+
+    ``states`` gives the current state of the commands that toggle something (``{":bell":
+    "on"}``), shown after their help.
+    """
+    states = states or {}
     usages = [c.usage for c in CLIENT_COMMANDS]
     width = max(len(u) for u in usages) + 2
-    lines = [f"  {usage:<{width}}{c.help}" for usage, c in zip(usages, CLIENT_COMMANDS)]
+    lines = [
+        f"  {usage:<{width}}{c.help}" + (f" (now {states[c.name]})" if c.name in states else "")
+        for usage, c in zip(usages, CLIENT_COMMANDS)
+    ]
     return "\n".join(
         [
             "Client commands (never sent to the debugger):",

@@ -127,7 +127,7 @@ class LineFrontEnd:
             try:
                 session.send(line)
             except UnsendableLine as error:
-                self.on_notice(f"{error}: {line!r}")
+                self.on_notice(wording.refused_line(error, line))
         if self._stdin_done:
             session.finish()
 

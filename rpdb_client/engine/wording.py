@@ -131,8 +131,30 @@ def stopped_logging(path: str, error: Optional[OSError] = None) -> str:
     return f"stopped logging to {path}" + (f": {error}" if error is not None else "")
 
 
+def refused_line(error: Exception, line: str) -> str:
+    """A line the connection would not send (a control character, ``--ascii``...)."""
+    return f"{error}: {line!r}"
+
+
 def not_utf8(line_number: int) -> str:
     return f"line {line_number} of standard input is not UTF-8; not sent"
+
+
+# -- the REPL's history file -----------------------------------------------------------------
+
+HISTORY_IN_MEMORY = "; this run keeps its history in memory only"
+
+
+def cannot_write_history(path: object, reason: str) -> str:
+    return f"cannot write the history file {path}: {reason}"
+
+
+def cannot_read_history(path: object, reason: str) -> str:
+    return f"cannot read the history file {path}: {reason}"
+
+
+def not_a_history(path: object, why: object) -> str:
+    return f"the history file {path} is not a history file ({why}); left as is"
 
 
 # -- the REPL's keys and questions -----------------------------------------------------------

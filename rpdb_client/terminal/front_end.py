@@ -110,7 +110,7 @@ class ReplFrontEnd:
         try:
             session.send(line)
         except UnsendableLine as error:
-            self.screen.notice(str(error), warning=True)
+            self.screen.notice(wording.refused_line(error, line), warning=True)
             return False
         return True
 

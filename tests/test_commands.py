@@ -12,8 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rpdb_client.vocabulary.commands import (
-    CLIENT_COMMAND_WORDS,
-    CLIENT_COMMANDS,
     COMMAND_LIST_COMMANDS,
     COMMAND_WORDS,
     COMMANDS,
@@ -25,9 +23,7 @@ from rpdb_client.vocabulary.commands import (
     ArgKind,
     Effect,
     PromptMode,
-    client_help_text,
     command_word,
-    find_client_command,
     find_command,
     split_command,
     split_commands,
@@ -277,46 +273,9 @@ def test_split_commands(line: str, pieces: list[str]) -> None:
     assert split_commands(line) == pieces
 
 
-def test_client_commands() -> None:
-    names = [c.name for c in CLIENT_COMMANDS]
-    assert names == [
-        ":help",
-        ":detach",
-        ":quit",
-        ":log",
-        ":python",
-        ":send",
-        ":bell",
-        ":toolbar",
-        ":ascii",
-    ]
-    assert set(names) == CLIENT_COMMAND_WORDS
-    log = find_client_command(":log")
-    assert log is not None and log.arg is ArgKind.FILE and log.placeholder == "FILE"
-    ascii_ = find_client_command(":ascii")
-    assert ascii_ is not None and ascii_.arg is ArgKind.SWITCH and ascii_.usage == ":ascii [on|off]"
-    send = find_client_command(":send")
-    assert send is not None and send.arg is ArgKind.TEXT
-    assert find_client_command("log") is None
-    assert find_client_command(":nope") is None
-    assert not COMMAND_WORDS & CLIENT_COMMAND_WORDS
-
-
-def test_client_help_text_lists_every_client_command() -> None:
-    text = client_help_text()
-    lines = text.splitlines()
-    assert len(lines) == len(CLIENT_COMMANDS) + 2
-    for command, line in zip(CLIENT_COMMANDS, lines[1:]):
-        assert line.strip().startswith(command.name)
-        assert line.endswith(command.help)
-    assert "  :log FILE        Write a transcript" in text
-    # The help column is aligned.
-    assert len({line.index(c.help) for c, line in zip(CLIENT_COMMANDS, lines[1:])}) == 1
-
-
 def test_commands_imports_the_standard_library_only() -> None:
     code = (
-        "import sys, rpdb_client.vocabulary.commands; "
+        "import sys, rpdb_client.vocabulary.commands, rpdb_client.vocabulary.client_commands; "
         "bad = [m for m in ('prompt_toolkit', 'pygments', 'click') if m in sys.modules]; "
         "print(bad)"
     )

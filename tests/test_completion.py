@@ -10,7 +10,8 @@ from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 
 from rpdb_client.terminal.completer import PdbCompleter
-from rpdb_client.vocabulary.commands import CLIENT_COMMANDS, find_command
+from rpdb_client.vocabulary.client_commands import CLIENT_COMMANDS
+from rpdb_client.vocabulary.commands import find_command
 from rpdb_client.vocabulary.suggest import (
     BreakpointNumber,
     ClientCommand,

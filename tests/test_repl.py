@@ -30,7 +30,7 @@ from rpdb_client.engine.session import State
 from rpdb_client.errors import ExitStatus
 from rpdb_client.terminal.repl import Repl, run_repl
 from rpdb_client.terminal.toolbar import make_toolbar
-from rpdb_client.vocabulary.commands import find_client_command
+from rpdb_client.vocabulary.client_commands import find_client_command
 
 Start = Callable[..., Debuggee]
 Script = Callable[[Repl, PipeInput], Awaitable[None]]

@@ -17,7 +17,7 @@ from typing import Optional, Protocol
 from rpdb_client.config import Settings
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
 from rpdb_client.engine.session import Session, SessionEnd, SessionListener, State
-from rpdb_client.engine.wording import timeout_warning
+from rpdb_client.engine.wording import address, timeout_warning
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
 from rpdb_client.host.discovery import ListenerScan, connect_address, is_local
 from rpdb_client.wire.connection import Connection
@@ -91,8 +91,7 @@ class Runner:
         if self.settings.any_port:
             which = f" of pid {self.settings.pid}" if self.settings.pid else ""
             return f"any port{which} on this machine"
-        host = self.settings.host
-        return f"[{host}]:{self.settings.port}" if ":" in host else f"{host}:{self.settings.port}"
+        return address(self.settings.host, self.settings.port)
 
     async def run(self) -> ExitStatus:
         """Run until done; returns the exit status."""

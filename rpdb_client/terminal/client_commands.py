@@ -22,7 +22,7 @@ from rpdb_client.engine import wording
 from rpdb_client.engine.session import State
 from rpdb_client.errors import ConnectionLost
 from rpdb_client.terminal.front_end import ReplFrontEnd
-from rpdb_client.vocabulary.commands import CLIENT_COMMANDS, ClientCommand, client_help_text
+from rpdb_client.vocabulary.client_commands import CLIENT_COMMANDS, ClientCommand, client_help_text
 from rpdb_client.wire.connection import UnsendableLine, check_line
 
 __all__ = ["ClientCommands", "handler_name"]

@@ -14,13 +14,8 @@ from typing import Any, AsyncGenerator, Awaitable, Callable, Iterable, Iterator,
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from rpdb_client.vocabulary.commands import (
-    CLIENT_COMMANDS,
-    COMMAND_LIST_COMMANDS,
-    COMMANDS,
-    HELP_TOPICS,
-    PromptMode,
-)
+from rpdb_client.vocabulary.client_commands import CLIENT_COMMANDS
+from rpdb_client.vocabulary.commands import COMMAND_LIST_COMMANDS, COMMANDS, HELP_TOPICS, PromptMode
 from rpdb_client.vocabulary.suggest import (
     BUILTIN_NAMES,
     PYTHON_KEYWORDS,

@@ -22,12 +22,8 @@ from typing import Callable, Optional, Protocol
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from rpdb_client.engine.session import Ending, Session, SessionEnd, State
-from rpdb_client.vocabulary.commands import (
-    command_word,
-    find_client_command,
-    find_command,
-    split_commands,
-)
+from rpdb_client.vocabulary.client_commands import find_client_command
+from rpdb_client.vocabulary.commands import command_word, find_command, split_commands
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = [

@@ -3,9 +3,10 @@
 Owns what the debugger's commands are (for CPython 3.9 to 3.14's ``pdb``), what each does to the
 session (stays at the prompt, resumes the program, ends the session, changes the prompt), which
 ones harm the program and what the client asks before sending them (:class:`Risk`), which replies
-are Python, how pdb splits a typed line into a command word and its argument, and the client's own
-``:`` commands. The session, the completer, the lexer, the renderer, the confirmations, the
-toolbar hint and ``:help`` all read these tables, so they cannot disagree.
+are Python, and how pdb splits a typed line into a command word and its argument (the client's own
+``:`` commands are :mod:`rpdb_client.vocabulary.client_commands`). The session, the completer, the
+lexer, the renderer, the confirmations and the toolbar hint all read these tables, so they cannot
+disagree.
 
 Standard library only: no prompt_toolkit, no pygments, no other rpdb_client module.
 """
@@ -14,12 +15,9 @@ from __future__ import annotations
 
 import enum
 import string
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = [
-    "CLIENT_COMMANDS",
-    "CLIENT_COMMAND_WORDS",
     "COMMANDS",
     "COMMAND_LIST_COMMANDS",
     "COMMAND_WORDS",
@@ -31,14 +29,11 @@ __all__ = [
     "QUIT_RISK",
     "SERVERS",
     "ArgKind",
-    "ClientCommand",
     "Command",
     "Effect",
     "PromptMode",
     "Risk",
-    "client_help_text",
     "command_word",
-    "find_client_command",
     "find_command",
     "split_command",
     "split_commands",
@@ -383,69 +378,3 @@ def split_commands(line: str) -> list[str]:
             return pieces
         pieces.append(rest[:marker].rstrip())
         rest = rest[marker + 2 :].lstrip()
-
-
-@dataclass(frozen=True)
-class ClientCommand:
-    """One of the client's own commands; they start with ``:``, which pdb and Python never do."""
-
-    name: str
-    arg: ArgKind
-    placeholder: str
-    """How the argument is shown in help (``FILE``), empty when there is none."""
-    help: str
-
-    @property
-    def usage(self) -> str:
-        """The command as ``:help`` and the toolbar show it: ``:log FILE``."""
-        return f"{self.name} {self.placeholder}".rstrip()
-
-
-CLIENT_COMMANDS: tuple[ClientCommand, ...] = (
-    ClientCommand(":help", ArgKind.NONE, "", "List the client's own commands."),
-    ClientCommand(":detach", ArgKind.NONE, "",
-                  "Disconnect safely: the program goes on running (no BdbQuit)."),
-    ClientCommand(":quit", ArgKind.NONE, "", "Detach safely, then exit rpdb-connect."),
-    ClientCommand(":log", ArgKind.FILE, "FILE",
-                  "Write a transcript of the session (sent and received text) to FILE."),
-    ClientCommand(":python", ArgKind.NONE, "",
-                  "Toggle Python block mode: edit a multi-line block, then send it."),
-    ClientCommand(":send", ArgKind.TEXT, "TEXT",
-                  "Send TEXT to the debugger as one line, even if no prompt was recognised."),
-    ClientCommand(":bell", ArgKind.NONE, "",
-                  "Toggle ringing the terminal bell when the program stops again."),
-    ClientCommand(":toolbar", ArgKind.NONE, "", "Show or hide the bottom toolbar."),
-    ClientCommand(":ascii", ArgKind.SWITCH, "[on|off]",
-                  "Escape non-ASCII text in string literals, for a debugger that reads ASCII."),
-)  # fmt: skip
-
-_CLIENT_BY_WORD: dict[str, ClientCommand] = {c.name: c for c in CLIENT_COMMANDS}
-
-CLIENT_COMMAND_WORDS: frozenset[str] = frozenset(_CLIENT_BY_WORD)
-
-
-def find_client_command(word: str) -> ClientCommand | None:
-    """The client command named by ``word`` (with its leading ``:``), or None."""
-    return _CLIENT_BY_WORD.get(word)
-
-
-def client_help_text(states: Mapping[str, str] | None = None) -> str:
-    """The text ``:help`` prints: one aligned line per client command.
-
-    ``states`` gives the current state of the commands that toggle something (``{":bell":
-    "on"}``), shown after their help.
-    """
-    states = states or {}
-    usages = [c.usage for c in CLIENT_COMMANDS]
-    width = max(len(u) for u in usages) + 2
-    lines = [
-        f"  {usage:<{width}}{c.help}" + (f" (now {states[c.name]})" if c.name in states else "")
-        for usage, c in zip(usages, CLIENT_COMMANDS)
-    ]
-    return "\n".join(
-        [
-            "Client commands (never sent to the debugger):",
-            *lines,
-            "Anything else goes to the debugger; its own 'help' lists pdb's commands.",
-        ]
-    )

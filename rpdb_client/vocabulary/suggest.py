@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Union
 
+from rpdb_client.vocabulary.client_commands import find_client_command
 from rpdb_client.vocabulary.commands import (
     ArgKind,
     Command,
     PromptMode,
     command_word,
-    find_client_command,
     find_command,
     split_commands,
 )

@@ -1,6 +1,7 @@
 """Line mode: commands from standard input and ``-c``, the debugger's output to stdout.
 
-Owns the non-interactive front end (used when stdin is not a terminal): each line read from
+Owns the non-interactive front end and its whole run, :func:`run_line_mode` (used when stdin is
+not a terminal, and by the REPL on a ``TERM=dumb`` terminal): each line read from
 stdin is sent at the next prompt of whichever session is current, in order, after that
 session's ``-c`` commands; the end of stdin means "no more typed commands", so every session
 then detaches safely once its queue is empty. The debugger's output goes to stdout as received

@@ -8,9 +8,9 @@ Which commands exist, their arguments and their help are
 ``do_name`` (as ``cmd.Cmd`` names them), and the dispatch table is built from the vocabulary's
 table when the REPL is made, so a command without a handler cannot be shipped.
 
-Imports the engine, the screen and the vocabulary; no prompt_toolkit application (the toolbar and
-Python mode, which need it, are the subclass's), and no line goes to the debugger unless the
-user's command says so (``:send``).
+Imports the engine, the wire's line check and the vocabulary; no prompt_toolkit application (the
+toolbar and Python mode, which need it, are the subclass's), and no line goes to the debugger
+unless the user's command says so (``:send``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,12 @@ from rpdb_client.engine import wording
 from rpdb_client.engine.session import State
 from rpdb_client.errors import ConnectionLost
 from rpdb_client.terminal.front_end import ReplFrontEnd
-from rpdb_client.vocabulary.client_commands import CLIENT_COMMANDS, ClientCommand, client_help_text
+from rpdb_client.vocabulary.client_commands import (
+    CLIENT_COMMANDS,
+    SWITCH_WORDS,
+    ClientCommand,
+    client_help_text,
+)
 from rpdb_client.wire.connection import UnsendableLine, check_line
 
 __all__ = ["ClientCommands", "handler_name"]
@@ -123,7 +128,7 @@ class ClientCommands(ReplFrontEnd):
 
     def do_ascii(self, arg: str) -> None:
         """``on``/``off`` set the escaping that ``--ascii`` turns on; alone, say which."""
-        if arg not in ("", "on", "off"):
+        if arg and arg not in SWITCH_WORDS:
             self.screen.notice(wording.ASCII_USAGE)
             return
         if arg:

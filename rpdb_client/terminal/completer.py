@@ -20,6 +20,7 @@ from rpdb_client.vocabulary.suggest import (
     BUILTIN_NAMES,
     PYTHON_KEYWORDS,
     BreakpointNumber,
+    Choice,
     ClientCommand,
     CommandName,
     FilePath,
@@ -64,6 +65,9 @@ class PdbCompleter(Completer):
             Name: self._python_names,
             ClientCommand: self._client_commands,
             FilePath: lambda s: _path_completions(s.prefix, python_only=False),
+            Choice: lambda s: (
+                Completion(word, -len(s.prefix)) for word in s.words if word.startswith(s.prefix)
+            ),
         }
 
     def get_completions(

@@ -18,10 +18,15 @@ from rpdb_client.vocabulary.commands import ArgKind
 __all__ = [
     "CLIENT_COMMANDS",
     "CLIENT_COMMAND_WORDS",
+    "SWITCH_WORDS",
     "ClientCommand",
     "client_help_text",
     "find_client_command",
 ]
+
+
+SWITCH_WORDS = ("on", "off")
+"""What an :attr:`ArgKind.SWITCH` argument may be (or nothing, to see which is set)."""
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Line mode: commands from standard input and ``-c``, the debugger's output to stdout.
 
-Owns the non-interactive front end (used when stdin is not a terminal): each line read from
+Owns the non-interactive front end and its whole run, :func:`run_line_mode` (used when stdin is
+not a terminal, and by the REPL on a ``TERM=dumb`` terminal): each line read from
 stdin is sent at the next prompt of whichever session is current, in order, after that
 session's ``-c`` commands; the end of stdin means "no more typed commands", so every session
 then detaches safely once its queue is empty. The debugger's output goes to stdout as received
 (each sent line echoed after its prompt, so the output reads like the terminal would), the
-client's own messages to stderr.
+client's own messages to stderr; what they say is :mod:`rpdb_client.engine.wording`'s.
 """
 
 from __future__ import annotations
@@ -18,15 +19,33 @@ from collections import deque
 from typing import Callable, Optional, TextIO
 
 from rpdb_client.config import Settings
+from rpdb_client.engine import wording
+from rpdb_client.engine.runner import Runner
 from rpdb_client.engine.session import Session, SessionEnd, State
-from rpdb_client.engine.wording import describe_end
 from rpdb_client.environment import Environment
+from rpdb_client.errors import ExitStatus
 from rpdb_client.output.sanitize import Sanitizer
 from rpdb_client.output.transcript import Transcript
 from rpdb_client.wire.connection import UnsendableLine
 from rpdb_client.wire.parser import Prompt
 
 _READ_SIZE = 65536
+
+
+async def run_line_mode(settings: Settings, env: Environment, notice: str = "") -> ExitStatus:
+    """The whole line-mode run: lines from ``env``'s stdin, then the transcript closed.
+
+    The one way to run line mode (piped input, and the REPL's ``TERM=dumb`` fallback);
+    ``notice`` is said first (why line mode runs).
+    """
+    front_end = LineFrontEnd(settings, env)
+    try:
+        if notice:
+            front_end.on_notice(notice)
+        front_end.read_stdin()
+        return await Runner(settings, front_end, clock=env.monotonic).run()
+    finally:
+        front_end.close()
 
 
 class LineFrontEnd:
@@ -49,10 +68,7 @@ class LineFrontEnd:
             try:
                 self._transcript = Transcript.open(settings.log_file, env.wall)
             except OSError as error:
-                self.on_notice(
-                    f"cannot write the transcript {settings.log_file}: "
-                    f"{error.strerror or error}; going on without it"
-                )
+                self.on_notice(wording.cannot_log(settings.log_file, error))
 
     # -- standard input ----------------------------------------------------------------------
 
@@ -60,6 +76,13 @@ class LineFrontEnd:
         """Read stdin in a thread (it may be a file, a pipe or a terminal) into this loop."""
         loop = asyncio.get_running_loop()
         read = _chunk_reader(self._stdin)
+
+        def hand_over(callback: Callable[..., None], *args: bytes) -> bool:
+            try:
+                loop.call_soon_threadsafe(callback, *args)
+            except RuntimeError:  # the run is over and its loop closed: nobody reads on
+                return False
+            return True
 
         def reader() -> None:
             pending = b""
@@ -71,11 +94,11 @@ class LineFrontEnd:
                 if not chunk:
                     break
                 *lines, pending = (pending + chunk).split(b"\n")
-                for raw in lines:
-                    loop.call_soon_threadsafe(self._on_stdin_line, raw)
-            if pending:
-                loop.call_soon_threadsafe(self._on_stdin_line, pending)
-            loop.call_soon_threadsafe(self._on_stdin_end)
+                if not all(hand_over(self._on_stdin_line, raw) for raw in lines):
+                    return
+            if pending and not hand_over(self._on_stdin_line, pending):
+                return
+            hand_over(self._on_stdin_end)
 
         threading.Thread(target=reader, name="stdin", daemon=True).start()
 
@@ -84,7 +107,7 @@ class LineFrontEnd:
         try:
             line = raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError:
-            self.on_notice(f"line {self._line_number} of standard input is not UTF-8; not sent")
+            self.on_notice(wording.not_utf8(self._line_number))
             return
         if not line.strip():
             return  # an empty line would repeat pdb's last command: only when typed on purpose
@@ -104,25 +127,21 @@ class LineFrontEnd:
             try:
                 session.send(line)
             except UnsendableLine as error:
-                self.on_notice(f"{error}: {line!r}")
+                self.on_notice(wording.refused_line(error, line))
         if self._stdin_done:
             session.finish()
 
     # -- the runner's callbacks --------------------------------------------------------------
 
     def on_waiting(self, target: str, sessions_done: int) -> None:
-        again = " again" if sessions_done else ""
-        self.on_notice(f"waiting{again} for a debugger on {target} (Ctrl-C to stop)")
+        self.on_notice(wording.waiting(target, sessions_done, "Ctrl-C"))
 
     def on_session_start(self, session: Session, number: int) -> None:
         self._session = session
-        host, port = session.connection.peer
-        label = f" (session {number})" if self._settings.wait else ""
-        who = session.identity.describe() if session.identity else ""
-        self.on_notice(f"connected to {host}:{port}{label}" + (f": {who}" if who else ""))
+        self.on_notice(wording.connected(session, number, self._settings.wait))
         if self._transcript is not None:
-            target = f"{self._settings.host}:{self._settings.port}"
-            self._transcript.header(target, f"{host}:{port}" + (f" {who}" if who else ""), number)
+            target = wording.address(self._settings.host, self._settings.port)
+            self._transcript.header(target, wording.peer(session), number)
         for command in self._settings.commands:
             session.send(command)
         self._hand_over()
@@ -136,8 +155,8 @@ class LineFrontEnd:
             if self._settings.wait:
                 self._lines.extendleft(reversed(leftover))
             else:
-                self.on_notice(f"{len(leftover)} line(s) were not sent: the session ended first")
-        said = describe_end(end, session)
+                self.on_notice(wording.lines_not_sent(len(leftover)))
+        said = wording.describe_end(end, session)
         self.on_notice(said)
         if self._transcript is not None:
             self._transcript.note(said)

@@ -12,22 +12,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rpdb_client.vocabulary.commands import (
-    CLIENT_COMMAND_WORDS,
-    CLIENT_COMMANDS,
     COMMAND_LIST_COMMANDS,
     COMMAND_WORDS,
     COMMANDS,
+    EXIT_RISK,
     HELP_TOPICS,
+    INTERACT_RISK,
+    PYTHON_CALL_RISKS,
+    QUIT_RISK,
     ArgKind,
     Effect,
     PromptMode,
-    client_help_text,
     command_word,
-    find_client_command,
     find_command,
     split_command,
     split_commands,
 )
+
+# Commands younger than the oldest pdb the table covers (3.9), with the version that added them.
+NEWER = {"exceptions": (3, 13)}
 
 
 def test_every_command_of_the_running_pdb_is_known_and_nothing_else() -> None:
@@ -35,7 +38,7 @@ def test_every_command_of_the_running_pdb_is_known_and_nothing_else() -> None:
     ours = {
         word
         for command in COMMANDS
-        if command.since <= sys.version_info[:2]
+        if NEWER.get(command.name, (3, 9)) <= sys.version_info[:2]
         for word in command.words
         if word not in ("!", "?")
     }
@@ -195,11 +198,24 @@ def test_help_and_synopsis_are_one_plain_line() -> None:
         ), command.synopsis
 
 
-def test_version_and_hidden_flags() -> None:
-    exceptions = find_command("exceptions")
-    assert exceptions is not None and exceptions.since == (3, 13)
+def test_hidden_flag_and_help_topics() -> None:
     assert [c.name for c in COMMANDS if c.hidden] == ["EOF"]
     assert HELP_TOPICS == ("exec",)
+
+
+def test_replies_that_are_python() -> None:
+    assert [c.name for c in COMMANDS if c.repr_reply] == ["retval", "args", "p", "pp"]
+
+
+def test_risky_commands_and_their_questions() -> None:
+    risky = {c.name: c.risk for c in (*COMMANDS, *COMMAND_LIST_COMMANDS) if c.risk}
+    assert risky == {"interact": INTERACT_RISK, "quit": QUIT_RISK, "EOF": QUIT_RISK}
+    exit_ = QUIT_RISK.about("exit")
+    assert exit_.key == "quit" and exit_.question == "Send exit anyway? [y/N] "
+    assert exit_.warning.startswith("exit raises BdbQuit in the program")
+    assert set(PYTHON_CALL_RISKS) == {"exit", "quit"}
+    for risk in (QUIT_RISK, INTERACT_RISK, EXIT_RISK):
+        assert risk.question.endswith("? [y/N] ") and risk.warning.endswith(".")
 
 
 @pytest.mark.parametrize(
@@ -257,43 +273,9 @@ def test_split_commands(line: str, pieces: list[str]) -> None:
     assert split_commands(line) == pieces
 
 
-def test_client_commands() -> None:
-    names = [c.name for c in CLIENT_COMMANDS]
-    assert names == [
-        ":help",
-        ":detach",
-        ":quit",
-        ":log",
-        ":python",
-        ":send",
-        ":bell",
-        ":toolbar",
-    ]
-    assert set(names) == CLIENT_COMMAND_WORDS
-    log = find_client_command(":log")
-    assert log is not None and log.arg is ArgKind.FILE and log.placeholder == "FILE"
-    send = find_client_command(":send")
-    assert send is not None and send.arg is ArgKind.TEXT
-    assert find_client_command("log") is None
-    assert find_client_command(":nope") is None
-    assert not COMMAND_WORDS & CLIENT_COMMAND_WORDS
-
-
-def test_client_help_text_lists_every_client_command() -> None:
-    text = client_help_text()
-    lines = text.splitlines()
-    assert len(lines) == len(CLIENT_COMMANDS) + 2
-    for command, line in zip(CLIENT_COMMANDS, lines[1:]):
-        assert line.strip().startswith(command.name)
-        assert line.endswith(command.help)
-    assert "  :log FILE   Write a transcript" in text
-    # The help column is aligned.
-    assert len({line.index(c.help) for c, line in zip(CLIENT_COMMANDS, lines[1:])}) == 1
-
-
 def test_commands_imports_the_standard_library_only() -> None:
     code = (
-        "import sys, rpdb_client.vocabulary.commands; "
+        "import sys, rpdb_client.vocabulary.commands, rpdb_client.vocabulary.client_commands; "
         "bad = [m for m in ('prompt_toolkit', 'pygments', 'click') if m in sys.modules]; "
         "print(bad)"
     )

@@ -10,9 +10,11 @@ from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 
 from rpdb_client.terminal.completer import PdbCompleter
-from rpdb_client.vocabulary.commands import CLIENT_COMMANDS, find_command
+from rpdb_client.vocabulary.client_commands import CLIENT_COMMANDS
+from rpdb_client.vocabulary.commands import find_command
 from rpdb_client.vocabulary.suggest import (
     BreakpointNumber,
+    Choice,
     ClientCommand,
     CommandName,
     FilePath,
@@ -157,6 +159,8 @@ def test_client_commands() -> None:
     assert suggest(":log out/se", mode=PDB) == [FilePath("out/se")]
     assert suggest(":send p x.y", mode=PDB) == [Name("y", "x", keywords=False)]
     assert suggest(":help x", mode=PDB) == []
+    assert suggest(":ascii o", mode=PDB) == [Choice("o", ("on", "off"))]
+    assert suggest(":ascii on x", mode=PDB) == []
     assert suggest(":bogus x", mode=PDB) == []
     for mode in PromptMode:
         assert suggest(":q", mode=mode) == [ClientCommand(":q")]
@@ -372,6 +376,11 @@ def test_python_mode_uses_local_knowledge_only() -> None:
     assert texts(complete(completer, "os.ba")) == ["bar", "baz"]  # seen names only
     assert texts(complete(completer, "request.he")) == []
     assert names.asked == []
+
+
+def test_switch_words_after_ascii() -> None:
+    assert texts(complete(make_completer(), ":ascii o")) == ["on", "off"]
+    assert texts(complete(make_completer(), ":ascii of")) == ["off"]
 
 
 def test_client_commands_with_help() -> None:

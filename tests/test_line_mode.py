@@ -10,6 +10,8 @@ through an environment of the test's own (``run_command``), stdin bytes and all.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 import re
 import signal
@@ -17,12 +19,16 @@ import stat
 import subprocess
 import sys
 import sysconfig
+import threading
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from debuggee import KINDS, Debuggee, free_port, line_of, run_client, start_client, wait_until
-from in_process import RunCommand
+from in_process import RunCommand, memory_environment
+
+from rpdb_client.config import Settings
+from rpdb_client.line_mode import LineFrontEnd
 
 Start = Callable[..., Debuggee]
 
@@ -264,3 +270,25 @@ def test_rpdb_with_ipythons_debugger(debuggee: Start) -> None:
     assert "ipdb> p x\n" in result.stdout and "session ended: the program continued" in (
         result.stderr
     )
+
+
+def test_input_that_comes_after_the_run_is_dropped_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run can end first (a refused connection) while stdin still has lines to hand over."""
+    errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    read, write = os.pipe()
+    before = set(threading.enumerate())
+
+    stdin = os.fdopen(read)
+    env = dataclasses.replace(memory_environment()[0], stdin=stdin)
+
+    async def start_reading() -> None:
+        LineFrontEnd(Settings(), env).read_stdin()
+
+    asyncio.run(start_reading())  # the loop is closed when this returns
+    (reader,) = set(threading.enumerate()) - before
+    os.write(write, b"p x\nc")
+    os.close(write)
+    reader.join(10)
+    stdin.close()
+    assert not reader.is_alive() and errors == []

@@ -177,6 +177,18 @@ def test_reply_to_p_is_python() -> None:
     assert rendered(reply) != out
 
 
+@pytest.mark.parametrize("hint", ["p(data)", "a", "args", "rv", "retval", "  pp data"])
+def test_replies_the_vocabulary_calls_python_are_coloured(hint: str) -> None:
+    reply = "{'a': [1, 2.5, None], 'b': 'text'}\n"
+    assert rendered(reply, hint=hint) == rendered(reply, hint="p data")
+
+
+@pytest.mark.parametrize("hint", ["whatis data", "display data", "pdata", "!p data"])
+def test_other_replies_are_not_read_as_python(hint: str) -> None:
+    reply = "{'a': [1, 2.5, None], 'b': 'text'}\n"
+    assert strip_colour(rendered(reply, hint=hint)) == rendered(reply, hint=hint)
+
+
 def test_hint_ends_with_the_reply() -> None:
     renderer = Renderer()
     renderer.set_hint("pp x")

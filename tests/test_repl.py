@@ -8,6 +8,8 @@ experienced (its record), on the transcript of what was sent, and on the REPL's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -23,10 +25,12 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from rpdb_client.config import Settings
+from rpdb_client.engine import wording
 from rpdb_client.engine.session import State
 from rpdb_client.errors import ExitStatus
-from rpdb_client.terminal.repl import SECOND_CTRL_C, Repl
+from rpdb_client.terminal.repl import SECOND_CTRL_C, Repl, run_repl
 from rpdb_client.terminal.toolbar import make_toolbar
+from rpdb_client.vocabulary.client_commands import find_client_command
 
 Start = Callable[..., Debuggee]
 Script = Callable[[Repl, PipeInput], Awaitable[None]]
@@ -253,6 +257,35 @@ def test_client_commands_never_reach_the_debugger(debuggee: Start, tmp_path: Pat
     assert status is ExitStatus.OK
 
 
+def test_ascii_advice_names_a_command_that_escapes(debuggee: Start, tmp_path: Path) -> None:
+    """A server in LANG=C: its error advises :ascii, which then makes a non-ASCII line safe."""
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    program = debuggee("rpdb", "simple", env=env)
+    log = tmp_path / "t.log"
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("p word" + ENTER)
+        await until(lambda: "ASCII" in log.read_text(), "the advice")
+        keys.send_text(":ascii" + ENTER + ":ascii on" + ENTER + "word = 'été'" + ENTER)
+        await until(lambda: "> word = " in log.read_text() and at_prompt(repl), "the assignment")
+        keys.send_text(":help" + ENTER + ":ascii off" + ENTER + ":ascii maybe" + ENTER + CTRL_D)
+
+    status, text = drive(settings_for(program, tmp_path), script)
+    record = program.finish()
+    clean_end(record)
+    assert record["values"]["word"] == "été"  # it reached the program as an escape
+    assert "word = '\\u00e9t\\u00e9'" in sent_lines(tmp_path)
+    notes = [line.split(" # ", 1)[1] for line in log.read_text().splitlines() if " # " in line]
+    advice = next(note for note in notes if "ASCII" in note)
+    assert "(in the REPL, :ascii)" in advice and find_client_command(":ascii") is not None
+    off, on = wording.ASCII_STATE[False], wording.ASCII_STATE[True]
+    assert notes[notes.index(advice) + 1 :][:2] == [off, on]
+    assert notes[-3:-1] == [off, wording.ASCII_USAGE]
+    help_line = next(line for line in text.splitlines() if line.startswith("  :ascii"))
+    assert help_line.endswith("(now on)")
+    assert status is ExitStatus.OK
+
+
 def test_lines_typed_while_busy_go_out_one_per_prompt(debuggee: Start, tmp_path: Path) -> None:
     program = debuggee("rpdb", "simple")
 
@@ -339,14 +372,19 @@ def test_toolbar_shows_target_state_and_location(debuggee: Start, tmp_path: Path
     shown: list[str] = []
 
     async def script(repl: Repl, keys: PipeInput) -> None:
-        shown.append("".join(fragment[1] for fragment in make_toolbar(repl)()))
-        keys.send_text(CTRL_D)
+        toolbar = make_toolbar(repl)
+        shown.append("".join(fragment[1] for fragment in toolbar()))
+        keys.send_text("unt")
+        await until(lambda: repl.input_text == "unt", "the typed word")
+        shown.append("".join(fragment[1] for fragment in toolbar()))
+        keys.send_text(CTRL_U + CTRL_D)
 
     drive(settings_for(program, tmp_path), script)
     program.finish()
     assert f"127.0.0.1:{program.port}" in shown[0]
     assert "at prompt" in shown[0] and "stopped 0:0" in shown[0]
     assert "target.py:" in shown[0] and "simple()" in shown[0]
+    assert "unt(il) [lineno]" in shown[1] and "target.py:" not in shown[1]
 
 
 def test_broken_history_warns_once_and_the_session_goes_on(debuggee: Start, tmp_path: Path) -> None:
@@ -497,3 +535,27 @@ def test_remote_completion_can_be_turned_off(debuggee: Start, tmp_path: Path) ->
 
     drive(settings_for(program, tmp_path, remote_completion=False), script)
     clean_end(program.finish())
+
+
+def test_a_dumb_terminal_runs_line_mode_and_closes_its_transcript(
+    debuggee: Start, tmp_path: Path
+) -> None:
+    program = debuggee("rpdb", "simple")
+    log = tmp_path / "t.log"
+    env, streams = memory_environment(b"x = 7\nc\n", environ={"TERM": "dumb"})
+    status = asyncio.run(run_repl(Settings(port=program.port, log_file=str(log)), env))
+    assert program.finish()["values"]["x"] == 7
+    assert status is ExitStatus.OK
+    err, out = streams.stderr.getvalue(), streams.stdout.getvalue()
+    assert wording.DUMB_TERMINAL in err and "(Pdb) x = 7" in out
+    assert str(log) not in open_files()
+    assert "# session ended: the program continued" in log.read_text()
+
+
+def open_files() -> list[str]:
+    """What this process's descriptors point at."""
+    names = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            names.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return names

@@ -6,8 +6,17 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from rpdb_client.engine.session import Ending, SessionEnd
-from rpdb_client.terminal.toolbar import format_elapsed, make_prompt, make_toolbar, short_location
+import pytest
+
+from rpdb_client.engine.session import Ending, SessionEnd, State
+from rpdb_client.terminal.toolbar import (
+    command_hint,
+    format_elapsed,
+    make_prompt,
+    make_toolbar,
+    short_location,
+)
+from rpdb_client.wire.parser import Prompt, PromptKind
 
 
 @dataclass
@@ -21,6 +30,7 @@ class View:
     last_end: Optional[SessionEnd] = None
     python_mode: bool = False
     question: Optional[str] = None
+    input_text: str = ""
 
 
 def text(fragments: list[tuple[str, str]]) -> str:
@@ -66,3 +76,55 @@ def test_question_and_python_mode() -> None:
     view = View(python_mode=True, waiting=True)
     assert text(make_prompt(view)()) == "(waiting) py> "
     assert "[python]" in text(make_toolbar(view)())
+
+
+@dataclass
+class AtPrompt:
+    """The parts of a session the toolbar reads, stopped at a prompt of ``kind``."""
+
+    kind: PromptKind = PromptKind.PDB
+    state: State = State.AT_PROMPT
+    location: Optional[str] = "/srv/app/views.py(12)index()"
+    stopped_at: Optional[float] = None
+    identity: None = None
+    pending: int = 0
+
+    @property
+    def prompt(self) -> Prompt:
+        return Prompt("(Pdb) ", self.kind)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "hint"),
+    [
+        ("b", PromptKind.PDB, "b(reak) [([filename:]lineno | function) [, condition]]"),
+        ("  unt 12", PromptKind.PDB, "unt(il) [lineno]"),
+        ("p x;; cl", PromptKind.PDB, "cl(ear) [filename:lineno | bpnumber ...]"),
+        ("p(x)", PromptKind.IPDB, "p expression"),
+        ("end", PromptKind.COMMANDS, "end"),
+        ("end", PromptKind.PDB, ""),  # only (com) knows `end`
+        (":log /tmp/x", PromptKind.PYTHON, ":log FILE"),
+        ("b", PromptKind.PYTHON, ""),  # Python at >>>, not a command
+        ("x = 1", PromptKind.PDB, ""),
+        ("", PromptKind.PDB, ""),
+        (":nope", PromptKind.PDB, ""),
+    ],
+)
+def test_the_hint_is_the_synopsis_of_the_command_being_typed(
+    typed: str, kind: PromptKind, hint: str
+) -> None:
+    view = View(session=AtPrompt(kind), input_text=typed)
+    assert command_hint(view) == hint
+    shown = make_toolbar(view)()
+    if hint:
+        assert ("class:toolbar.hint", f" {hint} ") in shown
+        assert "views.py:12" not in text(shown)  # the hint takes the location's place
+    else:
+        assert not [f for f in shown if f[0] == "class:toolbar.hint"]
+        assert "views.py:12 index()" in text(shown)
+
+
+def test_no_hint_while_a_question_or_python_mode_reads_the_line() -> None:
+    assert command_hint(View(session=AtPrompt(), input_text="b", question="Send q? ")) == ""
+    assert command_hint(View(session=AtPrompt(), input_text="b", python_mode=True)) == ""
+    assert command_hint(View(input_text="s")) == "s(tep)"  # before the first prompt too

@@ -416,15 +416,9 @@ def _run(settings: Settings, env: Environment) -> int:
 
 
 async def _run_line_mode(settings: Settings, env: Environment) -> ExitStatus:
-    from rpdb_client.engine.runner import Runner
-    from rpdb_client.line_mode import LineFrontEnd
+    from rpdb_client.line_mode import run_line_mode
 
-    front_end = LineFrontEnd(settings, env)
-    front_end.read_stdin()
-    try:
-        return await Runner(settings, front_end, clock=env.monotonic).run()
-    finally:
-        front_end.close()
+    return await run_line_mode(settings, env)
 
 
 def _say(text: str) -> None:

@@ -16,7 +16,7 @@ from typing import Callable, Optional, Protocol
 from rpdb_client.config import Settings
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
 from rpdb_client.engine.session import Session, SessionEnd, SessionListener, State
-from rpdb_client.engine.wording import timeout_warning
+from rpdb_client.engine.wording import address, timeout_warning
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
 from rpdb_client.host import ListenerScan
 from rpdb_client.wire.addresses import connect_address, is_local
@@ -107,8 +107,7 @@ class Runner:
             pids = ", ".join(map(str, self.settings.pids))
             which = f" of pid {pids}" if pids else ""
             return f"any port{which} on this machine"
-        host = self.settings.host
-        return f"[{host}]:{self.settings.port}" if ":" in host else f"{host}:{self.settings.port}"
+        return address(self.settings.host, self.settings.port)
 
     async def run(self) -> ExitStatus:
         """Run until done; returns the exit status."""

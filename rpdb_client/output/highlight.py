@@ -8,7 +8,8 @@ terminal formatter. A trailing partial line is held until its newline or :meth:`
 What is coloured: pdb's location line ``> /path/file.py(12)func()`` and ``where`` entries,
 ``--Return--``/``--Call--`` markers, the ``-> code`` line, listings from ``l``/``ll``/``source``
 (``  12 B->\\tcode``), breakpoint messages, ``*** `` errors, Python tracebacks, and the replies to
-``p``/``pp`` (see :meth:`Renderer.set_hint`). Lines that already carry colour (IPython's
+``p``/``pp`` and the other commands the vocabulary marks ``repr_reply`` (see
+:meth:`Renderer.set_hint`). Lines that already carry colour (IPython's
 debugger) are passed through, not coloured again. The colour a style gives to plain text is
 dropped (:func:`terminal_style`), so unhighlighted text keeps the terminal's own colour.
 
@@ -18,8 +19,8 @@ Speed bounds, so that a 20 MB reply shows about as fast as with ``cat``: pygment
 :data:`CHUNK_LIMIT` or a reply over :data:`REPLY_LIMIT` turns the rest of the reply into plain
 sanitized text; a partial line over :data:`HOLD_MAX` is shown at once, plain.
 
-Imports pygments; must not import prompt_toolkit (the REPL passes its ``ColorDepth``, a ``str``
-enum, by value) so that it can be used and tested without a terminal.
+Imports pygments and the pdb vocabulary; must not import prompt_toolkit (the REPL passes its
+``ColorDepth``, a ``str`` enum, by value) so that it can be used and tested without a terminal.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from pygments.util import ClassNotFound  # type: ignore[import-untyped, unused-i
 
 from rpdb_client.errors import UsageError
 from rpdb_client.output.sanitize import Sanitizer
+from rpdb_client.vocabulary.commands import find_command, split_command
 
 __all__ = [
     "CHUNK_LIMIT",
@@ -88,8 +90,6 @@ PYTHON_LINE_MAX = 400
 HOLD_MAX = 4096
 """A partial line is held back up to this long; pdb's own lines are far shorter."""
 
-# The commands whose reply is a Python repr (pdb's p, pp, args and retval, with abbreviations).
-_PYTHON_REPLIES = frozenset({"p", "pp", "a", "args", "rv", "retval"})
 _CACHE_MAX = 4096
 # prompt_toolkit's ColorDepth values; DEPTH_1_BIT means no colour at all.
 _DEPTHS = ("DEPTH_1_BIT", "DEPTH_4_BIT", "DEPTH_8_BIT", "DEPTH_24_BIT")
@@ -244,8 +244,8 @@ class Renderer:
 
     def set_hint(self, command: str | None) -> None:
         """Start a reply: *command* is the line the user sent (``p x``), or None if unknown."""
-        words = command.split(None, 1) if command else []
-        self._hint_python = bool(words) and words[0] in _PYTHON_REPLIES
+        found = find_command(split_command(command)[0]) if command else None
+        self._hint_python = found is not None and found.repr_reply
         self._reset_reply()
 
     def feed(self, text: str) -> str:

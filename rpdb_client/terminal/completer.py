@@ -14,17 +14,13 @@ from typing import Any, AsyncGenerator, Awaitable, Callable, Iterable, Iterator,
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from rpdb_client.vocabulary.commands import (
-    CLIENT_COMMANDS,
-    COMMAND_LIST_COMMANDS,
-    COMMANDS,
-    HELP_TOPICS,
-    PromptMode,
-)
+from rpdb_client.vocabulary.client_commands import CLIENT_COMMANDS
+from rpdb_client.vocabulary.commands import COMMAND_LIST_COMMANDS, COMMANDS, HELP_TOPICS, PromptMode
 from rpdb_client.vocabulary.suggest import (
     BUILTIN_NAMES,
     PYTHON_KEYWORDS,
     BreakpointNumber,
+    Choice,
     ClientCommand,
     CommandName,
     FilePath,
@@ -69,6 +65,9 @@ class PdbCompleter(Completer):
             Name: self._python_names,
             ClientCommand: self._client_commands,
             FilePath: lambda s: _path_completions(s.prefix, python_only=False),
+            Choice: lambda s: (
+                Completion(word, -len(s.prefix)) for word in s.words if word.startswith(s.prefix)
+            ),
         }
 
     def get_completions(

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from typing import Optional
 
 from rpdb_client.config import Settings
+from rpdb_client.engine import wording
 from rpdb_client.engine.runner import Runner
 from rpdb_client.engine.session import Session, SessionEnd, State
-from rpdb_client.engine.wording import describe_end
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.wire.connection import UnsendableLine
 from rpdb_client.wire.parser import Prompt, PromptKind
@@ -55,6 +55,8 @@ class ReplFrontEnd:
         self.python_mode = False
         self.question: Optional[str] = None
         self.bell = settings.bell
+        self.ascii = settings.ascii
+        """Escape non-ASCII input for a debugger that reads ASCII (``--ascii``, ``:ascii``)."""
         self.asked: set[str] = set()
         """What was already confirmed in this session (``quit``, ``interact``...)."""
         self.last_command = ""
@@ -102,13 +104,13 @@ class ReplFrontEnd:
         """Queue ``line`` for the debugger's next prompt; say why when it cannot be."""
         session = self.session
         if session is None or session.state in (State.ENDED, State.DETACHING):
-            why = "no session" if session is None else "the session is ending"
-            self.screen.notice(f"not sent: {why}")
+            why = wording.NO_SESSION if session is None else wording.SESSION_ENDING
+            self.screen.notice(wording.not_sent(why))
             return False
         try:
             session.send(line)
         except UnsendableLine as error:
-            self.screen.notice(str(error), warning=True)
+            self.screen.notice(wording.refused_line(error, line), warning=True)
             return False
         return True
 
@@ -117,8 +119,7 @@ class ReplFrontEnd:
     def on_waiting(self, target: str, sessions_done: int) -> None:
         self.waiting = True
         self._state_changed()
-        again = " again" if sessions_done else ""
-        self.screen.notice(f"waiting{again} for a debugger on {target} (Ctrl-C or Ctrl-D to stop)")
+        self.screen.notice(wording.waiting(target, sessions_done, "Ctrl-C or Ctrl-D"))
 
     def on_session_start(self, session: Session, number: int) -> None:
         self.session, self.session_number, self.waiting = session, number, False
@@ -127,13 +128,11 @@ class ReplFrontEnd:
         self._seen.clear()
         self._seen_size = 0
         self.screen.renderer.set_hint(None)
-        host, port = session.connection.peer
-        peer = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        label = f" (session {number})" if self.settings.wait else ""
-        who = session.identity.describe() if session.identity else ""
-        self.screen.notice(f"connected to {peer}{label}" + (f": {who}" if who else ""))
+        session.ascii_only = self.ascii  # `:ascii` holds for the sessions that follow too
+        self.screen.notice(wording.connected(session, number, self.settings.wait))
         if self.bell:
             self.screen.bell()  # someone in another window learns that a breakpoint was hit
+        peer = wording.peer(session)
         self.screen.log(lambda log: log.header(self.target, peer, number))
         for command in self.settings.commands:
             self.send(command)
@@ -143,9 +142,9 @@ class ReplFrontEnd:
         self.screen.end_output()
         leftover = session.unsent()
         if leftover:
-            self.screen.notice(f"{len(leftover)} typed line(s) not sent: the session ended first")
+            self.screen.notice(wording.lines_not_sent(len(leftover)))
         self.session, self.last_end, self.question = None, end, None
-        self.screen.notice(describe_end(end, session))
+        self.screen.notice(wording.describe_end(end, session))
         self._state_changed()
 
     def on_notice(self, text: str) -> None:

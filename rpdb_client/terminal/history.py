@@ -12,8 +12,8 @@ the entry), so it stays readable by hand. A file that cannot be read or written,
 in that format, gives one warning through the ``warn`` callable and the REPL goes on with a
 history in memory only: the user's own file is never rewritten or truncated.
 
-Imports prompt_toolkit's ``History`` base only; must not import the session, the runner or the
-REPL.
+Imports prompt_toolkit's ``History`` base and the client's wording only; must not use the
+session, the runner or the REPL.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Callable, Optional
 from prompt_toolkit.history import History
 
 from rpdb_client.config import Settings
+from rpdb_client.engine import wording
 
 __all__ = ["MAX_ENTRIES", "ReplHistory", "default_history_path", "make_history", "parse_history"]
 
@@ -98,7 +99,7 @@ class ReplHistory(History):
         try:
             self._append(self.path, entry.encode("utf-8", errors="replace"))
         except OSError as error:
-            self._give_up(f"cannot write the history file {self.path}: {_reason(error)}")
+            self._give_up(wording.cannot_write_history(self.path, _reason(error)))
 
     # -- the file ----------------------------------------------------------------------------
 
@@ -108,12 +109,12 @@ class ReplHistory(History):
         except FileNotFoundError:
             return []
         except OSError as error:
-            self._give_up(f"cannot read the history file {path}: {_reason(error)}")
+            self._give_up(wording.cannot_read_history(path, _reason(error)))
             return []
         try:
             return parse_history(data)[-MAX_ENTRIES:]
         except ValueError as error:
-            self._give_up(f"the history file {path} is not a history file ({error}); left as is")
+            self._give_up(wording.not_a_history(path, error))
             return []
 
     def _append(self, path: Path, data: bytes) -> None:
@@ -129,7 +130,7 @@ class ReplHistory(History):
     def _give_up(self, message: str) -> None:
         """One warning, then a history in memory only for the rest of the run."""
         self.path = None
-        self._warn(message + "; this run keeps its history in memory only")
+        self._warn(message + wording.HISTORY_IN_MEMORY)
 
 
 def parse_history(data: bytes) -> list[str]:

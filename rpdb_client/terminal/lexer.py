@@ -32,12 +32,12 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
     Whitespace,
 )
 
+from rpdb_client.vocabulary.client_commands import find_client_command
 from rpdb_client.vocabulary.commands import (
     HELP_TOPICS,
     ArgKind,
     Command,
     command_word,
-    find_client_command,
     find_command,
 )
 

@@ -5,9 +5,10 @@ chat client's: its prompt is the debugger's when it waits, a state marker otherw
 (:mod:`rpdb_client.terminal.toolbar`), and Enter hands the line to ``Session.send``, which queues
 it for the next prompt, so lines typed ahead or pasted go out one per prompt, in order, and keys
 such as Ctrl-C are read while the program runs. The engine's callbacks and the state shown are
-:class:`~rpdb_client.terminal.front_end.ReplFrontEnd`'s (the base class); what is printed above the
-input line is :class:`~rpdb_client.terminal.screen.Screen`'s; this module owns the input: typed
-lines, the client's questions, the ``:`` commands, and the keys' actions
+:class:`~rpdb_client.terminal.front_end.ReplFrontEnd`'s, the ``:`` commands
+:class:`~rpdb_client.terminal.client_commands.ClientCommands`' (the base classes, in that order);
+what is printed above the input line is :class:`~rpdb_client.terminal.screen.Screen`'s; this
+module owns the input: typed lines, the client's questions, and the keys' actions
 (:mod:`rpdb_client.terminal.key_bindings`).
 
 The dangerous parts of remote pdb are made safe here (:mod:`rpdb_client.vocabulary.risks` judges the
@@ -40,23 +41,23 @@ from prompt_toolkit.styles import Style, merge_styles
 from prompt_toolkit.utils import is_dumb_terminal
 
 from rpdb_client.config import Settings
+from rpdb_client.engine import wording
 from rpdb_client.engine.frame_names import make_name_source
 from rpdb_client.engine.runner import Runner
 from rpdb_client.engine.session import State
 from rpdb_client.environment import Environment
-from rpdb_client.errors import ConnectionLost, ExitStatus
+from rpdb_client.errors import ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
+from rpdb_client.terminal.client_commands import ClientCommands
 from rpdb_client.terminal.completer import PdbCompleter
-from rpdb_client.terminal.front_end import ReplFrontEnd
 from rpdb_client.terminal.history import make_history
 from rpdb_client.terminal.key_bindings import make_key_bindings
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.terminal.style import make_style
 from rpdb_client.terminal.toolbar import make_continuation, make_prompt, make_toolbar
-from rpdb_client.vocabulary.commands import PromptMode, client_help_text
+from rpdb_client.vocabulary.commands import PromptMode
 from rpdb_client.vocabulary.risks import block_statement, code_lines, interact_lines, risk_of
-from rpdb_client.wire.connection import UnsendableLine, check_line
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = ["CompactOutput", "Repl", "run_repl"]
@@ -64,19 +65,11 @@ __all__ = ["CompactOutput", "Repl", "run_repl"]
 SECOND_CTRL_C = 2.0
 """A second Ctrl-C within this many seconds, while the program runs, leaves safely."""
 
-KEYS_HELP = (
-    "Keys: Enter on an empty line repeats the last command; Ctrl-C clears the line; "
-    "Ctrl-D or :quit leaves safely; F2 or :python toggles Python mode; Ctrl-R searches history."
-)
-RUNNING_CTRL_C = (
-    "the program is running: a remote pdb cannot be interrupted over this connection (it only "
-    "reads at its prompt). Ctrl-C again within 2 s leaves safely: c at the next prompt, then exit."
-)
 # The classes of the client's own messages, beside style.py's (prompt_toolkit ignores unknowns).
 _MESSAGE_STYLE = {True: {"notice": "ansicyan", "warning": "bold ansiyellow"}, False: {}}
 
 
-class Repl(ReplFrontEnd):
+class Repl(ClientCommands):
     """The interactive client: see the module docstring. ``await Repl(settings, env).run()``.
 
     Its terminal is the current prompt_toolkit app session's (:func:`run_repl` makes it from
@@ -140,7 +133,7 @@ class Repl(ReplFrontEnd):
         for warning in self._early_warnings:
             self.screen.notice(warning, warning=True)
         if self.settings.log_file:
-            self._start_log(self.settings.log_file)
+            self.start_log(self.settings.log_file)
         app_task = asyncio.ensure_future(self.prompt_session.prompt_async(handle_sigint=False))
         runner_task = asyncio.ensure_future(self.runner.run())
         try:
@@ -168,6 +161,10 @@ class Repl(ReplFrontEnd):
     def editing_block(self) -> bool:
         return self.question is None and self.editing_python
 
+    @property
+    def input_text(self) -> str:
+        return self.prompt_session.default_buffer.text
+
     # -- keys (key_bindings.KeyActions) ------------------------------------------------------
 
     def interrupt(self, buffer: Buffer) -> None:
@@ -180,37 +177,34 @@ class Repl(ReplFrontEnd):
         session, runner = self.session, self.runner
         if session is None:
             if self.waiting and runner is not None:
-                self.screen.notice("stopped waiting")
+                self.screen.notice(wording.STOPPED_WAITING)
                 runner.interrupt()
             return
         if session.state is State.AT_PROMPT:
             if not had_text and not self._hinted:
                 self._hinted = True
-                self.screen.notice("Ctrl-C clears the line; Ctrl-D or :quit leaves safely")
+                self.screen.notice(wording.CTRL_C_AT_PROMPT)
             return
         now = self.env.monotonic()
         if now - self._ctrl_c_at <= SECOND_CTRL_C and runner is not None:
             self._ctrl_c_at = -math.inf
-            self.screen.notice("leaving safely: c at the next prompt, then exit")
+            self.screen.notice(wording.LEAVING_SAFELY)
             runner.interrupt()
             return
         self._ctrl_c_at = now
-        self.screen.notice(RUNNING_CTRL_C, warning=True)
+        self.screen.notice(wording.CTRL_C_WHILE_RUNNING, warning=True)
 
     def end_of_input(self) -> None:
         """Ctrl-D on an empty line: detach safely and exit (or decline a question)."""
         if self.question is not None:
             self._cancel_question()
             return
-        self._detach(leave=True)
+        self.detach(leave=True)
 
     def toggle_python_mode(self) -> None:
         self.python_mode = not self.python_mode
         if self.python_mode:
-            self.screen.notice(
-                "Python mode: a block runs in the frame as one ! statement; Enter on a blank "
-                "line (or Esc Enter) sends it; F2 or :python leaves"
-            )
+            self.screen.notice(wording.PYTHON_MODE_ON)
         self.app.invalidate()
 
     # -- typed lines -------------------------------------------------------------------------
@@ -233,7 +227,7 @@ class Repl(ReplFrontEnd):
     def _submit(self, line: str) -> None:
         stripped = line.strip()
         if stripped.startswith(":"):
-            self._client_command(stripped)
+            self.run_client_command(stripped)
             return
         kind = self.prompt_kind()
         if stripped:
@@ -250,7 +244,7 @@ class Repl(ReplFrontEnd):
             self._submit(line)
             rest = len(lines) - index - 1
             if self.question is not None and rest:
-                self.screen.notice(f"{rest} more pasted line(s) not sent: answer first")
+                self.screen.notice(wording.answer_first(rest))
                 return
 
     def _send_command(self, line: str) -> None:
@@ -289,77 +283,12 @@ class Repl(ReplFrontEnd):
         if text.strip().lower() in ("y", "yes"):
             on_yes()
         else:
-            self.screen.notice("not sent")
+            self.screen.notice(wording.DECLINED)
 
     def _cancel_question(self) -> None:
         self.question = None
-        self.screen.notice("not sent")
+        self.screen.notice(wording.DECLINED)
         self.app.invalidate()
-
-    # -- client commands ---------------------------------------------------------------------
-
-    def _client_command(self, text: str) -> None:
-        word, _, arg = text.partition(" ")
-        arg = arg.strip()
-        self.screen.write([("class:prompt", self._prompt_text()), ("", text + "\n")])
-        if word == ":help":
-            self.screen.write([("", client_help_text() + "\n" + KEYS_HELP + "\n")])
-        elif word in (":detach", ":quit"):
-            self._detach(leave=word == ":quit")
-        elif word == ":log" and arg:
-            self._start_log(arg)
-        elif word == ":log":
-            self.screen.stop_log()
-        elif word == ":python":
-            self.toggle_python_mode()
-        elif word == ":send":
-            self._send_now(arg)
-        elif word == ":bell":
-            self.bell = not self.bell
-            self.screen.notice("bell " + ("on" if self.bell else "off"))
-        elif word == ":toolbar":
-            shown = self.prompt_session.bottom_toolbar is not None
-            self.prompt_session.bottom_toolbar = None if shown else make_toolbar(self)
-        else:
-            self.screen.notice(f"unknown client command {word}; :help lists them")
-
-    def _detach(self, *, leave: bool) -> None:
-        """Leave the session safely (``c`` at its next prompt); ``leave``: then exit."""
-        runner, session = self.runner, self.session
-        if runner is not None and (leave or not self.settings.wait):
-            runner.stop_after_session()
-        if session is None:
-            if not leave:
-                self.screen.notice("no session to detach from")
-            return
-        if session.state in (State.BUSY, State.STARTING):
-            self.screen.notice("detaching at the next prompt (the debugger is busy)")
-        session.detach()
-
-    def _send_now(self, text: str) -> None:
-        """``:send``: at a prompt, queued like any line; while busy, written at once."""
-        session = self.session
-        if session is None or session.state is not State.BUSY:
-            self.send(text)
-            return
-        # No prompt was recognised (a custom input() prompt, say): the user knows better.
-        try:
-            check_line(text)
-            session.connection.send_line(text)
-        except (UnsendableLine, ConnectionLost) as error:
-            self.screen.notice(f"not sent: {error}")
-            return
-        self.screen.notice("sent without waiting for a prompt")
-        self.screen.log(lambda log: log.user(text))
-
-    def _start_log(self, path: str) -> None:
-        """``:log FILE``: from now on the transcript goes to FILE (a session in course first)."""
-        session, number = self.session, self.session_number
-        if session is None:
-            self.screen.start_log(path)
-            return
-        host, port = session.connection.peer
-        self.screen.start_log(path, lambda log: log.header(self.target, f"{host}:{port}", number))
 
     # -- state -------------------------------------------------------------------------------
 
@@ -370,8 +299,15 @@ class Repl(ReplFrontEnd):
         """The program runs after ``c``: Enter must not queue a repeat for its next stop."""
         return self.session is not None and self.session.state is State.RUNNING
 
-    def _prompt_text(self) -> str:
+    def prompt_text(self) -> str:
         return "".join(fragment[1] for fragment in make_prompt(self)())
+
+    @property
+    def toolbar_shown(self) -> bool:
+        return self.prompt_session.bottom_toolbar is not None
+
+    def show_toolbar(self, shown: bool) -> None:
+        self.prompt_session.bottom_toolbar = make_toolbar(self) if shown else None
 
     def _prompt_mode(self) -> PromptMode:
         kind = self.prompt_kind()
@@ -411,9 +347,6 @@ async def run_repl(settings: Settings, env: Environment) -> ExitStatus:
 
 async def _run_plain(settings: Settings, env: Environment) -> ExitStatus:
     """A terminal without cursor movement (Emacs' shell): line mode, prompts as plain text."""
-    from rpdb_client.line_mode import LineFrontEnd
+    from rpdb_client.line_mode import run_line_mode
 
-    front_end = LineFrontEnd(settings, env)
-    front_end.on_notice("TERM is dumb: plain line mode (end of input detaches safely)")
-    front_end.read_stdin()
-    return await Runner(settings, front_end, clock=env.monotonic).run()
+    return await run_line_mode(settings, env, wording.DUMB_TERMINAL)

@@ -7,8 +7,8 @@ is batched: whatever arrives in one turn of the event loop is printed with one w
 the input line and toolbar, which prompt_toolkit then draws again below. A 20 MB reply is a handful
 of writes, not a quarter of a million lines.
 
-Imports prompt_toolkit, the renderer, the input lexers and the transcript; must not import the
-session, the runner or the REPL.
+Imports prompt_toolkit, the renderer, the input lexers, the transcript and the client's wording;
+must not import the runner or the REPL, nor use the session.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.renderer import print_formatted_text
 from prompt_toolkit.styles import BaseStyle
 
+from rpdb_client.engine import wording
 from rpdb_client.output.highlight import Renderer
 from rpdb_client.output.transcript import Transcript
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
@@ -145,21 +146,21 @@ class Screen:
         try:
             transcript = Transcript.open(path, self._wall)
         except OSError as error:
-            self.notice(f"cannot log to {path}: {error.strerror or error}", warning=True)
+            self.notice(wording.cannot_log(path, error), warning=True)
             return
         self.close_log()
         self.transcript = transcript
         if header is not None:
             self.log(header)
-        self.notice(f"logging to {transcript.path}")
+        self.notice(wording.logging_to(transcript.path))
 
     def stop_log(self) -> None:
         if self.transcript is None:
-            self.notice("usage: :log FILE (and :log alone stops logging)")
+            self.notice(wording.LOG_USAGE)
             return
         path = self.transcript.path
         self.close_log()
-        self.notice(f"stopped logging to {path}")
+        self.notice(wording.stopped_logging(path))
 
     def close_log(self) -> None:
         transcript, self.transcript = self.transcript, None
@@ -176,4 +177,4 @@ class Screen:
             write(transcript)
         except OSError as error:
             self.transcript = None
-            self.notice(f"stopped logging to {transcript.path}: {error}", warning=True)
+            self.notice(wording.stopped_logging(transcript.path, error), warning=True)

@@ -24,6 +24,8 @@ each of its prefixes too, so ``class:toolbar.state.lost`` is also ``toolbar.stat
     time spent in the current state.
 ``toolbar.location``
     the current ``file:line`` of the debugged program.
+``toolbar.hint``
+    the synopsis of the command being typed (``unt(il) [lineno]``), in place of the location.
 ``toolbar.warning``
     a warning that needs the user's eye (unsafe to quit, text sent before a prompt...).
 
@@ -56,6 +58,7 @@ _COLOR_RULES = {
     "toolbar.state.lost": "bg:#af0000 #ffffff",
     "toolbar.elapsed": "#a8a8a8",
     "toolbar.location": "#d7d7af",
+    "toolbar.hint": "italic #d7d7af",
     "toolbar.warning": "bold #ff8700",
 }
 
@@ -69,6 +72,7 @@ _MONOCHROME_RULES = {
     "toolbar.state.running": "italic",
     "toolbar.state.waiting": "italic",
     "toolbar.state.lost": "bold noreverse",
+    "toolbar.hint": "italic",
     "toolbar.warning": "bold underline",
 }
 

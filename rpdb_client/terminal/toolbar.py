@@ -3,12 +3,13 @@
 Owns two factories over one read-only view of the REPL (:class:`StatusView`):
 :func:`make_prompt` (the remote prompt when the debugger waits, a state marker such as
 ``(running) `` otherwise, the question when the client asks one) and :func:`make_toolbar`
-(target, state, how long the program has been stopped, location, session number). Both are
+(target, state, how long the program has been stopped, location or the synopsis of the command
+being typed, session number). Both are
 called on every redraw, so they only read attributes and format; the REPL refreshes the screen
 once a second for the elapsed time. Class names come from :mod:`rpdb_client.terminal.style`.
 
-Imports prompt_toolkit's formatted-text types and the session's state names; must not import the
-REPL, the runner or the transport.
+Imports prompt_toolkit's formatted-text types, the session's state names and the vocabulary; must
+not import the REPL, the runner or the transport.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from typing import Callable, Optional, Protocol
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from rpdb_client.engine.session import Ending, Session, SessionEnd, State
+from rpdb_client.vocabulary.client_commands import find_client_command
+from rpdb_client.vocabulary.commands import command_word, find_command, split_commands
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = [
     "StatusView",
+    "command_hint",
     "format_elapsed",
     "make_continuation",
     "make_prompt",
@@ -100,6 +104,10 @@ class StatusView(Protocol):
     def question(self) -> Optional[str]:
         """The question the client asks (it then reads the answer instead of a command)."""
 
+    @property
+    def input_text(self) -> str:
+        """What is typed on the input line so far (the toolbar shows its command's synopsis)."""
+
 
 def state_label(view: StatusView) -> tuple[str, str]:
     """The state in the user's words and its style suffix (``at-prompt``, ``running``...)."""
@@ -159,7 +167,10 @@ def make_toolbar(view: StatusView) -> Callable[[], StyleAndTextTuples]:
         fragments.append(("class:toolbar.elapsed", f" {elapsed} "))
         if session is not None:
             fragments += worker_limit(session, now)
-        if session is not None and session.location:
+        hint = command_hint(view)
+        if hint:
+            fragments.append(("class:toolbar.hint", f" {hint} "))
+        elif session is not None and session.location:
             fragments.append(("class:toolbar.location", f" {short_location(session.location)} "))
         end = view.last_end
         if session is None and view.waiting and end is not None and end.ending in _LOST:
@@ -175,6 +186,28 @@ def make_toolbar(view: StatusView) -> Callable[[], StyleAndTextTuples]:
         return fragments
 
     return toolbar
+
+
+def command_hint(view: StatusView) -> str:
+    """The synopsis of the command being typed (``b(reak) [...]``), as iredis shows it; or "".
+
+    Read from the vocabulary, at the prompts where the line is a command: pdb's (after ``;;``,
+    the piece being typed) and ``(com)``'s, and for the client's ``:`` commands at any prompt.
+    """
+    if view.question is not None:
+        return ""
+    line = view.input_text.split("\n", 1)[0].lstrip()
+    if line.startswith(":"):
+        client = find_client_command(line.split(maxsplit=1)[0])
+        return client.usage if client is not None else ""
+    session = view.session
+    kind = session.prompt.kind if session is not None and session.prompt else None
+    command_list = kind is PromptKind.COMMANDS
+    if view.python_mode or (kind is not None and not kind.is_debugger and not command_list):
+        return ""
+    word = command_word(split_commands(line)[-1].lstrip())
+    command = find_command(word, command_list=command_list) if word else None
+    return command.synopsis if command is not None else ""
 
 
 _LIMIT_NAMES = {"harakiri": "harakiri", "gunicorn-timeout": "gunicorn timeout", "given": "limit"}

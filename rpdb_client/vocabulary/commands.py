@@ -1,9 +1,12 @@
-"""The pdb vocabulary as data: command names, aliases, argument kinds, one-line help.
+"""The pdb vocabulary as data: command names, aliases, argument kinds, synopses, one-line help.
 
 Owns what the debugger's commands are (for CPython 3.9 to 3.14's ``pdb``), what each does to the
-session (stays at the prompt, resumes the program, ends the session), how pdb splits a typed line
-into a command word and its argument, and the client's own ``:`` commands. The completer, the lexer,
-the toolbar hint and ``:help`` all read this one table, so they cannot disagree.
+session (stays at the prompt, resumes the program, ends the session, changes the prompt), which
+ones harm the program and what the client asks before sending them (:class:`Risk`), which replies
+are Python, and how pdb splits a typed line into a command word and its argument (the client's own
+``:`` commands are :mod:`rpdb_client.vocabulary.client_commands`). The session, the completer, the
+lexer, the renderer, the confirmations and the toolbar hint all read these tables, so they cannot
+disagree.
 
 Standard library only: no prompt_toolkit, no pygments, no other rpdb_client module.
 """
@@ -15,22 +18,22 @@ import string
 from dataclasses import dataclass
 
 __all__ = [
-    "CLIENT_COMMANDS",
-    "CLIENT_COMMAND_WORDS",
     "COMMANDS",
     "COMMAND_LIST_COMMANDS",
     "COMMAND_WORDS",
+    "EXIT_RISK",
     "HELP_TOPICS",
     "IDENTCHARS",
+    "INTERACT_RISK",
+    "PYTHON_CALL_RISKS",
+    "QUIT_RISK",
     "SERVERS",
     "ArgKind",
-    "ClientCommand",
     "Command",
     "Effect",
     "PromptMode",
-    "client_help_text",
+    "Risk",
     "command_word",
-    "find_client_command",
     "find_command",
     "split_command",
     "split_commands",
@@ -73,6 +76,8 @@ class ArgKind(enum.Enum):
     TEXT = "free text"
     FILE = "local file"
     """A path on the client's machine (``:log FILE``)."""
+    SWITCH = "on or off"
+    """``on``, ``off``, or nothing to see which (``:ascii``)."""
 
 
 class Effect(enum.Enum):
@@ -89,6 +94,45 @@ class Effect(enum.Enum):
 SERVERS = ("pdb", "rpdb", "remote-pdb", "celery")
 """The names ``Command.effect_on`` understands: a plain ``pdb.Pdb``, rpdb, remote-pdb and
 ``celery.contrib.rdb``."""
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Why a line harms the debugged program, and the question asked before it is sent."""
+
+    key: str
+    """What is asked about; the REPL asks once per session for each key."""
+    warning: str
+    """Why, in a sentence or two; ``{word}`` stands for the command word as typed."""
+    question: str
+    """The short question shown as the prompt (answered y or n); ``{word}`` as above."""
+
+    def about(self, word: str) -> Risk:
+        """This risk with ``{word}`` filled in (``q``, ``exit``...)."""
+        return Risk(self.key, self.warning.format(word=word), self.question.format(word=word))
+
+
+QUIT_RISK = Risk(
+    "quit",
+    "{word} raises BdbQuit in the program: it stops there, and a web request ends with an "
+    "error (HTTP 500). c lets the program go on; Ctrl-D or :detach leave it running.",
+    "Send {word} anyway? [y/N] ",
+)
+"""``q``/``quit``/``exit``/``EOF`` (``--no-confirm-quit`` turns this question off)."""
+INTERACT_RISK = Risk(
+    "interact",
+    "interact: before Python 3.13 on the debugged side, the only way back to pdb is exit(), "
+    "which ends the program. Python mode (F2 or :python) runs a multi-line block in the frame "
+    "as one ! statement instead.",
+    "Send interact anyway? [y/N] ",
+)
+EXIT_RISK = Risk(
+    "exit()",
+    "exit() at >>> ends the debugged program before Python 3.13 (SystemExit).",
+    "Send it anyway? [y/N] ",
+)
+PYTHON_CALL_RISKS: dict[str, Risk] = {"exit": EXIT_RISK, "quit": EXIT_RISK}
+"""At ``>>>`` (inside ``interact``), a line that is a call of one of these names."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +154,10 @@ class Command:
     """Without an argument the debugger asks a yes/no question first (``clear``)."""
     ends_command_list: bool = False
     """Inside ``commands N`` this command also ends the list (pdb's ``commands_resuming``)."""
-    since: tuple[int, int] = (3, 9)
+    risk: Risk | None = None
+    """Sent at a pdb prompt it harms the program: the REPL asks first (:mod:`.risks`)."""
+    repr_reply: bool = False
+    """The reply is Python (a repr, or ``name = repr`` lines): the renderer colours it so."""
     hidden: bool = False
     """Not offered by completion (``EOF`` quits the debugger; nobody types it on purpose)."""
 
@@ -137,7 +184,8 @@ def _cmd(
     enters: PromptMode | None = None,
     asks_confirmation: bool = False,
     ends_command_list: bool = False,
-    since: tuple[int, int] = (3, 9),
+    risk: Risk | None = None,
+    repr_reply: bool = False,
     hidden: bool = False,
 ) -> Command:
     # "break b" reads like pdb's "b(reak)": the canonical name first, then the aliases.
@@ -153,7 +201,8 @@ def _cmd(
         enters=enters,
         asks_confirmation=asks_confirmation,
         ends_command_list=ends_command_list,
-        since=since,
+        risk=risk,
+        repr_reply=repr_reply,
         hidden=hidden,
     )
 
@@ -203,7 +252,8 @@ COMMANDS: tuple[Command, ...] = (
          "Run until the current function returns.",
          effect=Effect.RESUMES, ends_command_list=True),
     _cmd("retval rv", ArgKind.NONE, "retval",
-         "Print the value the current function just returned (after a --Return-- stop)."),
+         "Print the value the current function just returned (after a --Return-- stop).",
+         repr_reply=True),
     # Under set_trace() (every remote debugger) there is no main loop to catch pdb.Restart: it
     # propagates into the program, so the debugger is gone either way.
     _cmd("run restart", ArgKind.TEXT, "run [args ...]",
@@ -218,10 +268,11 @@ COMMANDS: tuple[Command, ...] = (
     _cmd("longlist ll", ArgKind.NONE, "ll | longlist",
          "List the whole source of the current function or frame."),
     _cmd("args a", ArgKind.NONE, "a(rgs)",
-         "Print the arguments of the current function with their values."),
-    _cmd("p", ArgKind.EXPRESSION, "p expression", "Print the repr of an expression's value."),
+         "Print the arguments of the current function with their values.", repr_reply=True),
+    _cmd("p", ArgKind.EXPRESSION, "p expression", "Print the repr of an expression's value.",
+         repr_reply=True),
     _cmd("pp", ArgKind.EXPRESSION, "pp expression",
-         "Pretty-print an expression's value (pprint)."),
+         "Pretty-print an expression's value (pprint).", repr_reply=True),
     _cmd("whatis", ArgKind.EXPRESSION, "whatis expression",
          "Print the type of an expression's value."),
     _cmd("source", ArgKind.EXPRESSION, "source expression",
@@ -232,7 +283,7 @@ COMMANDS: tuple[Command, ...] = (
          "Stop displaying an expression in this frame; alone, stop all of them."),
     _cmd("interact", ArgKind.NONE, "interact",
          "Start a Python interpreter (>>>) holding the current frame's globals and locals.",
-         enters=PromptMode.PYTHON),
+         enters=PromptMode.PYTHON, risk=INTERACT_RISK),
     _cmd("alias", ArgKind.TEXT, "alias [name [command]]",
          "Make name run a pdb command line (%1, %2, %* take arguments); alone, list aliases."),
     _cmd("unalias", ArgKind.TEXT, "unalias name", "Delete an alias."),
@@ -241,15 +292,14 @@ COMMANDS: tuple[Command, ...] = (
          enters=PromptMode.PDB),
     _cmd("quit q exit", ArgKind.NONE, "q(uit) | exit",
          "Quit the debugger: the program is aborted with BdbQuit (celery's rdb lets it run).",
-         effect=Effect.ENDS, ends_command_list=True),
+         effect=Effect.ENDS, ends_command_list=True, risk=QUIT_RISK),
     # At "(com) " EOF ends the list only from 3.14 on; before, it is recorded as a command.
     _cmd("EOF", ArgKind.NONE, "EOF", "End of input: quits the debugger like quit.",
-         effect=Effect.ENDS, hidden=True),
+         effect=Effect.ENDS, risk=QUIT_RISK, hidden=True),
     _cmd("!", ArgKind.STATEMENT, "! statement",
          "Run a Python statement in the current frame (needed when it starts like a command)."),
     _cmd("exceptions", ArgKind.COUNT, "exceptions [number]",
-         "List the chained exceptions being debugged, or switch to the numbered one (3.13+).",
-         since=(3, 13)),
+         "List the chained exceptions being debugged, or switch to the numbered one (3.13+)."),
 )  # fmt: skip
 
 # Only understood at the "(com) " prompt of `commands N` (pdb's handle_command_def).
@@ -328,54 +378,3 @@ def split_commands(line: str) -> list[str]:
             return pieces
         pieces.append(rest[:marker].rstrip())
         rest = rest[marker + 2 :].lstrip()
-
-
-@dataclass(frozen=True)
-class ClientCommand:
-    """One of the client's own commands; they start with ``:``, which pdb and Python never do."""
-
-    name: str
-    arg: ArgKind
-    placeholder: str
-    """How the argument is shown in help (``FILE``), empty when there is none."""
-    help: str
-
-
-CLIENT_COMMANDS: tuple[ClientCommand, ...] = (
-    ClientCommand(":help", ArgKind.NONE, "", "List the client's own commands."),
-    ClientCommand(":detach", ArgKind.NONE, "",
-                  "Disconnect safely: the program goes on running (no BdbQuit)."),
-    ClientCommand(":quit", ArgKind.NONE, "", "Detach safely, then exit rpdb-connect."),
-    ClientCommand(":log", ArgKind.FILE, "FILE",
-                  "Write a transcript of the session (sent and received text) to FILE."),
-    ClientCommand(":python", ArgKind.NONE, "",
-                  "Toggle Python block mode: edit a multi-line block, then send it."),
-    ClientCommand(":send", ArgKind.TEXT, "TEXT",
-                  "Send TEXT to the debugger as one line, even if no prompt was recognised."),
-    ClientCommand(":bell", ArgKind.NONE, "",
-                  "Toggle ringing the terminal bell when the program stops again."),
-    ClientCommand(":toolbar", ArgKind.NONE, "", "Show or hide the bottom toolbar."),
-)  # fmt: skip
-
-_CLIENT_BY_WORD: dict[str, ClientCommand] = {c.name: c for c in CLIENT_COMMANDS}
-
-CLIENT_COMMAND_WORDS: frozenset[str] = frozenset(_CLIENT_BY_WORD)
-
-
-def find_client_command(word: str) -> ClientCommand | None:
-    """The client command named by ``word`` (with its leading ``:``), or None."""
-    return _CLIENT_BY_WORD.get(word)
-
-
-def client_help_text() -> str:
-    """The text ``:help`` prints: one aligned line per client command."""
-    usages = [f"{c.name} {c.placeholder}".rstrip() for c in CLIENT_COMMANDS]
-    width = max(len(u) for u in usages) + 2
-    lines = [f"  {usage:<{width}}{c.help}" for usage, c in zip(usages, CLIENT_COMMANDS)]
-    return "\n".join(
-        [
-            "Client commands (never sent to the debugger):",
-            *lines,
-            "Anything else goes to the debugger; its own 'help' lists pdb's commands.",
-        ]
-    )

@@ -1,10 +1,11 @@
 """What a typed line would do to the debugged program, and how Python blocks are sent.
 
-Owns the client's judgement of typed text before it reaches the debugger: which lines harm the
-program and so are confirmed first (``q``/``quit``/``exit`` raise ``BdbQuit``; ``interact``
-before Python 3.13 can only be left by ``exit()``, which ends the program; ``exit()`` at
-``>>>``), and how a multi-line Python block becomes what pdb reads: one ``!`` statement at a pdb
-prompt, or lines with the blank line the interactive console needs at ``>>>``.
+Owns the client's judgement of typed text before it reaches the debugger: which of the risks the
+vocabulary names (:class:`~rpdb_client.vocabulary.commands.Risk`: ``q``/``quit``/``exit`` raise
+``BdbQuit``; ``interact`` before Python 3.13 can only be left by ``exit()``, which ends the
+program; ``exit()`` at ``>>>``) a line runs into, read as pdb reads it; and how a multi-line
+Python block becomes what pdb reads: one ``!`` statement at a pdb prompt, or lines with the
+blank line the interactive console needs at ``>>>``.
 
 Pure functions on strings: the standard library, :mod:`rpdb_client.vocabulary.commands` and the
 prompt kinds of :mod:`rpdb_client.wire.parser` only; no prompt_toolkit, no session.
@@ -15,16 +16,19 @@ from __future__ import annotations
 import codeop
 import re
 import warnings
-from dataclasses import dataclass
 from typing import Optional
 
-from rpdb_client.vocabulary.commands import find_command, split_command, split_commands
+from rpdb_client.vocabulary.commands import (
+    PYTHON_CALL_RISKS,
+    QUIT_RISK,
+    Risk,
+    find_command,
+    split_command,
+    split_commands,
+)
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = [
-    "EXIT_WARNING",
-    "INTERACT_WARNING",
-    "QUIT_WARNING",
     "Risk",
     "block_statement",
     "code_lines",
@@ -32,52 +36,29 @@ __all__ = [
     "risk_of",
 ]
 
-QUIT_WARNING = (
-    "{word} raises BdbQuit in the program: it stops there, and a web request ends with an "
-    "error (HTTP 500). c lets the program go on; Ctrl-D or :detach leave it running."
-)
-INTERACT_WARNING = (
-    "interact: before Python 3.13 on the debugged side, the only way back to pdb is exit(), "
-    "which ends the program. Python mode (F2 or :python) runs a multi-line block in the frame "
-    "as one ! statement instead."
-)
-EXIT_WARNING = "exit() at >>> ends the debugged program before Python 3.13 (SystemExit)."
-
-_EXIT_CALL = re.compile(r"\s*(exit|quit)\s*\(.*\)\s*")
-_QUIT_NAMES = frozenset({"quit", "EOF"})
+# `exit()` or `quit(0)` at `>>>`: the call of a name the vocabulary says is a risk there.
+_RISKY_CALL = re.compile(rf"\s*({'|'.join(PYTHON_CALL_RISKS)})\s*\(.*\)\s*")
 # Lines that go on a compound statement at its own indentation: no blank line before them.
 _GOES_ON = re.compile(r"(else|elif|except|finally)\b|[)\]}]")
 
 
-@dataclass(frozen=True)
-class Risk:
-    """A line that needs the user's yes first."""
-
-    key: str
-    """What is asked about; the REPL asks once per session for each key."""
-    warning: str
-    """Why, in a sentence or two."""
-    question: str
-    """The short question shown as the prompt (answered y or n)."""
-
-
 def risk_of(line: str, kind: Optional[PromptKind], *, confirm_quit: bool = True) -> Optional[Risk]:
-    """The risk of sending ``line`` at a prompt of ``kind`` (None: the next prompt, unknown)."""
+    """The risk of sending ``line`` at a prompt of ``kind`` (None: the next prompt, unknown).
+
+    ``confirm_quit`` False (``--no-confirm-quit``) drops the question before a quit.
+    """
     if kind is not None and kind.is_python:
-        if _EXIT_CALL.fullmatch(line):
-            return Risk("exit()", EXIT_WARNING, "Send it anyway? [y/N] ")
-        return None
+        call = _RISKY_CALL.fullmatch(line)
+        return PYTHON_CALL_RISKS[call.group(1)] if call else None
     if kind is not None and not kind.is_debugger:
         return None  # (com), a question, a custom prompt: q is not pdb's quit there
     # pdb reads `quit = 5` as the command quit, and runs each `;;` piece: so do we.
     for piece in split_commands(line.strip()):
         word = split_command(piece)[0]
         command = find_command(word)
-        name = command.name if command is not None else ""
-        if name in _QUIT_NAMES and confirm_quit:
-            return Risk("quit", QUIT_WARNING.format(word=word), f"Send {word} anyway? [y/N] ")
-        if name == "interact":
-            return Risk("interact", INTERACT_WARNING, "Send interact anyway? [y/N] ")
+        risk = command.risk if command is not None else None
+        if risk is not None and (confirm_quit or risk is not QUIT_RISK):
+            return risk.about(word)
     return None
 
 

@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Union
 
+from rpdb_client.vocabulary.client_commands import SWITCH_WORDS, find_client_command
 from rpdb_client.vocabulary.commands import (
     ArgKind,
     Command,
     PromptMode,
     command_word,
-    find_client_command,
     find_command,
     split_commands,
 )
@@ -32,6 +32,7 @@ __all__ = [
     "BUILTIN_NAMES",
     "PYTHON_KEYWORDS",
     "BreakpointNumber",
+    "Choice",
     "ClientCommand",
     "CommandName",
     "FilePath",
@@ -52,6 +53,14 @@ class CommandName:
     """Also help topics (after ``help``)."""
     command_list: bool = False
     """Also ``silent`` and ``end`` (at the ``(com) `` prompt)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a few fixed words starting with ``prefix`` (``on``/``off`` after ``:ascii``)."""
+
+    prefix: str
+    words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,7 @@ class FilePath:
     prefix: str
 
 
-Suggestion = Union[CommandName, BreakpointNumber, Location, Name, ClientCommand, FilePath]
+Suggestion = Union[CommandName, BreakpointNumber, Location, Name, ClientCommand, FilePath, Choice]
 
 # An identifier, optionally pdb's convenience-variable `$` (3.12+), then `.identifier` parts.
 _DOTTED_NAME = re.compile(r"\$?[^\W\d]\w*(?:\.[^\W\d]\w*)*")
@@ -144,6 +153,8 @@ def _client_line(line: str, mode: PromptMode) -> list[Suggestion]:
         return [FilePath(rest)]
     if command.arg is ArgKind.TEXT:
         return _pdb_line(rest, command_list=mode is PromptMode.COMMANDS)
+    if command.arg is ArgKind.SWITCH and not any(c.isspace() for c in rest):
+        return [Choice(rest, SWITCH_WORDS)]
     return []
 
 

@@ -1,0 +1,167 @@
+"""What the session machine speaks: its states and endings, its timers, and the actions it returns.
+
+Owns the plain data that :mod:`rpdb_client.engine.session_machine` returns and
+:mod:`rpdb_client.engine.session` carries out (like h11's ``_events.py`` beside its
+``_state.py``): each action is one thing for the driver to do, in the order given. ``MAY_FOLLOW``
+is the session's state graph. Imports the standard library, :mod:`rpdb_client.errors` and the
+parser's ``Prompt`` only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Union
+
+from rpdb_client.errors import ExitStatus
+from rpdb_client.wire.parser import Prompt
+
+
+class State(enum.Enum):
+    """Where the session is; shown in the toolbar."""
+
+    STARTING = "starting"
+    AT_PROMPT = "at prompt"
+    BUSY = "busy"
+    RUNNING = "running"
+    DETACHING = "detaching"
+    ENDED = "ended"
+
+
+MAY_FOLLOW: dict[State, frozenset[State]] = {
+    State.STARTING: frozenset(State) - {State.STARTING},
+    State.AT_PROMPT: frozenset({State.BUSY, State.RUNNING, State.DETACHING, State.ENDED}),
+    State.BUSY: frozenset({State.AT_PROMPT, State.RUNNING, State.DETACHING, State.ENDED}),
+    State.RUNNING: frozenset({State.AT_PROMPT, State.BUSY, State.DETACHING, State.ENDED}),
+    State.DETACHING: frozenset({State.ENDED}),
+    State.ENDED: frozenset(),
+}
+
+
+class Ending(enum.Enum):
+    """How a session ended."""
+
+    CONTINUED = "continued"
+    QUIT = "quit"
+    DETACHED = "detached"
+    LOST = "lost"
+    NOT_PDB = "not a pdb"
+
+    @property
+    def status(self) -> ExitStatus:
+        return ExitStatus.LOST if self in (Ending.LOST, Ending.NOT_PDB) else ExitStatus.OK
+
+
+@dataclass(frozen=True)
+class SessionEnd:
+    """The outcome of a session."""
+
+    ending: Ending
+    detail: str = ""
+
+
+DRAIN_SECONDS = 1.0
+"""How long a detach waits for EOF after its ``c`` before closing anyway."""
+QUIET_FLUSH_SECONDS = 0.3
+"""Silence after which a held partial line (possible custom prompt) is shown."""
+
+
+class Timer(enum.Enum):
+    """The timers a session runs; the driver owns the clock."""
+
+    FIRST_BYTE = "first byte"
+    """Nothing received yet: a silent peer is not a pdb."""
+    QUIET = "quiet"
+    """A partial line is held back as a possible prompt."""
+    DRAIN = "drain"
+    """A detach sent ``c`` and waits for EOF."""
+
+
+# -- actions: what the driver does, in the order given ---------------------------------------
+
+
+@dataclass
+class Send:
+    """Write ``line`` to the debugger, followed by a newline."""
+
+    line: str
+
+
+@dataclass
+class Echo:
+    """Tell the front end ``line`` went out at ``prompt`` (unless the Send before it failed)."""
+
+    line: str
+    prompt: Prompt
+
+
+@dataclass
+class Show:
+    """Output of the debugger, for the front end."""
+
+    text: str
+
+
+@dataclass
+class Notice:
+    """Advice about the server, in the client's own words."""
+
+    text: str
+
+
+@dataclass
+class AskUser:
+    """The server waits at ``prompt`` and nothing is queued: the front end may ask the user."""
+
+    prompt: Prompt
+
+
+@dataclass
+class StateChanged:
+    state: State
+
+
+@dataclass
+class StartTimer:
+    """Start (or restart) ``timer``; when it fires, call ``timer_fired``."""
+
+    timer: Timer
+    seconds: float
+
+
+@dataclass
+class CancelTimer:
+    timer: Timer
+
+
+@dataclass
+class ProbePeer:
+    """About to leave at a prompt: call ``peer_open()`` unless the peer's EOF already waits.
+
+    A program already gone must be reported as the loss it is, not as a detach.
+    """
+
+
+@dataclass
+class Replied:
+    """The side query's reply: the text before its prompt."""
+
+    text: str
+
+
+@dataclass
+class Close:
+    """Close the connection (politely, without an RST)."""
+
+
+@dataclass
+class Ended:
+    """The session is over; nothing follows."""
+
+    end: SessionEnd
+
+
+Action = Union[
+    Send, Echo, Show, Notice, AskUser, StateChanged, StartTimer, CancelTimer, ProbePeer, Replied,
+    Close, Ended,
+]  # fmt: skip

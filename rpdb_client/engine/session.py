@@ -27,6 +27,7 @@ from rpdb_client.engine.session_actions import (
 )
 from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
+from rpdb_client.wire.asciify import to_ascii
 from rpdb_client.wire.connection import Connection, check_line
 from rpdb_client.wire.parser import Parser, Prompt
 
@@ -148,7 +149,7 @@ class Session:
     def send(self, line: str) -> None:
         """Queue a line; it goes out at the next prompt (at once if the server waits now)."""
         check_line(line)
-        self._do(self._machine.typed(line))
+        self._do(self._machine.typed(to_ascii(line) if self.ascii_only else line))
 
     def show(self, text: str) -> None:
         """Pass on text that came with a side query's reply but is not its answer.

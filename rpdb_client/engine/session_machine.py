@@ -6,8 +6,8 @@ asyncio driver (:mod:`rpdb_client.engine.session`) feeds it events through its m
 received, a line typed, a timer fired, end of input, detach, the connection's end) and carries
 out the actions they return (:mod:`rpdb_client.engine.session_actions`), in order. It imports no
 asyncio, no socket and no clock: time comes in with the events that need it. Imports: the
-standard library, ``wire`` (the parser, ASCII escaping), ``vocabulary`` (what a command does),
-and the engine's session actions and output watch.
+standard library, ``wire``'s parser, ``vocabulary`` (what a command does), and the engine's
+session actions, session endings and output watch.
 
 The rules, in one place (``MAY_FOLLOW`` in session_actions is the state graph):
 
@@ -70,7 +70,6 @@ from rpdb_client.engine.session_endings import (
     silent_peer,
     speaks_telnet,
 )
-from rpdb_client.wire.asciify import to_ascii
 from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind, identify_foreign_peer
 
 
@@ -87,7 +86,7 @@ class SessionMachine:
         self.parser = Parser(extra_prompts)
         self.first_byte_timeout = first_byte_timeout
         self.ascii_only = ascii_only
-        """Escape non-ASCII input for a server that decodes ASCII (``--ascii``)."""
+        """The driver escapes non-ASCII input (``--ascii``): no advice to use it."""
         self.state = State.STARTING
         self.prompt: Optional[Prompt] = None
         self.stopped_at: Optional[float] = None
@@ -139,7 +138,7 @@ class SessionMachine:
         """A line to send: it waits for the next prompt (goes at once if the server waits)."""
         if self.ended or self.state is State.DETACHING:
             return []
-        self.queue.append(to_ascii(line) if self.ascii_only else line)
+        self.queue.append(line)
         prompt = self._idle_prompt()
         return self._answer(prompt, []) if prompt is not None else []
 

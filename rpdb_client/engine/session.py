@@ -1,13 +1,15 @@
 """One debugging session over a connection: the asyncio driver of the session machine.
 
-Owns the I/O of a session: it hands the connection's bytes and end, the lines the front end
-sends, and the timers' firing to :class:`~rpdb_client.engine.session_machine.SessionMachine`
-(which decides everything: docs/protocol.md sections 3 and 4), then does what the machine's actions
-say: write a line, call the front end, start or cancel a timer, close, settle the session's end.
-It also keeps the futures (the end, side queries) and ``wait_for_state``.
+Owns the I/O of a session and nothing it decides: it hands the connection's bytes and end, the
+lines the front end sends, and the timers' firing to
+:class:`~rpdb_client.engine.session_machine.SessionMachine` (which decides: docs/protocol.md
+sections 3 and 4), then does what the machine's actions say: write a line, call the front end,
+start or cancel a timer, probe the peer, close, settle the session's end. It keeps the clock, the
+futures (the end, a side query's reply) and ``wait_for_state``.
 
 The front ends (the line mode of :mod:`rpdb_client.line_mode` and the REPL) see the session through
-the :class:`SessionListener` callbacks; this module never prints. Standard library only.
+the :class:`SessionListener` callbacks; this module never prints. Imports the standard library,
+the engine's session modules and identity, and ``wire`` (the connection, ASCII escaping).
 """
 
 from __future__ import annotations
@@ -18,22 +20,14 @@ from typing import Optional, Protocol
 
 from rpdb_client.engine import session_actions as act
 from rpdb_client.engine.identity import Identity
-from rpdb_client.engine.session_actions import (
-    DRAIN_SECONDS,
-    QUIET_FLUSH_SECONDS,
-    Ending,
-    SessionEnd,
-    State,
-)
+from rpdb_client.engine.session_actions import Ending, SessionEnd, State
 from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
 from rpdb_client.wire.asciify import to_ascii
 from rpdb_client.wire.connection import Connection, check_line
 from rpdb_client.wire.parser import Parser, Prompt
 
-__all__ = [
-    "DRAIN_SECONDS",
-    "QUIET_FLUSH_SECONDS",
+__all__ = [  # the states and endings are the session's vocabulary for the front ends
     "Ending",
     "Session",
     "SessionEnd",

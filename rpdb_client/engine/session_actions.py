@@ -36,6 +36,7 @@ MAY_FOLLOW: dict[State, frozenset[State]] = {
     State.DETACHING: frozenset({State.ENDED}),
     State.ENDED: frozenset(),
 }
+"""The states that may follow each state: the session's graph (the machine checks each change)."""
 
 
 class Ending(enum.Enum):

@@ -126,7 +126,7 @@ class SessionMachine:
         """The prompt the server waits at, unless a side query is in flight."""
         return self.prompt if self.state is State.AT_PROMPT and self._query is None else None
 
-    # -- events from the front end -----------------------------------------------------------
+    # -- events from the front end (and the driver's start) ---------------------------------------
 
     def start(self, silent_for: float) -> list[Action]:
         """The driver runs the session; the peer has been silent for ``silent_for`` seconds."""

@@ -185,6 +185,19 @@ ENDINGS: dict[str, Script] = {
         typed("exit"), ["state busy", "send exit", "echo (Pdb) exit"],
         eof, ["close", "state ended", "end quit"],
     ),
+    "EOF typed, which pdb reads as quit, then EOF: quit": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        typed("EOF"), ["state busy", "send EOF", "echo (Pdb) EOF"],
+        eof, ["close", "state ended", "end quit"],
+    ),
+    "q at the >>> of interact is Python, not a quit": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        typed("interact"), ["state busy", "send interact", "echo (Pdb) interact"],
+        got(b">>> "), ["state at prompt", "ask >>>"],
+        typed("q"), ["state busy", "send q", "echo >>> q"],
+        eof, ["close", "state ended",
+              "end lost: the debugger closed the connection while a command ran"],
+    ),
     "EOF at a prompt with nothing sent: lost": (
         got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
         eof, ["close", "state ended", "end lost: the debugger closed the connection at a prompt"],

@@ -1,168 +1,33 @@
 """The session machine, driven by tables of events and the actions they must produce.
 
 No socket, no event loop, no sleep: each row is a script of (event, expected actions) steps fed
-to a fresh :class:`SessionMachine`. The harness answers ``ProbePeer`` the way the driver does
-(``peer_open()`` unless the row said the peer is gone), so a row reads like a session. Actions
-are written short: ``send c``, ``echo (Pdb) c``, ``show '1\\n'``, ``state busy``, ``ask (Pdb)``,
-``start drain 1s``, ``cancel quiet``, ``probe``, ``reply '1\\n'``, ``close``, ``end continued``
-(with the head of its detail after a colon).
+to a fresh :class:`SessionMachine` by :mod:`session_script`, which also says how actions are
+written short. The rows cover one line per prompt, how each session ends, the safe way out,
+side queries and the timers.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
-
 import pytest
-
-from rpdb_client.engine.session_actions import (
-    MAY_FOLLOW,
-    Action,
-    AskUser,
-    CancelTimer,
-    Close,
-    Echo,
-    Ended,
-    Notice,
-    ProbePeer,
-    Replied,
-    Send,
-    Show,
-    StartTimer,
-    State,
-    StateChanged,
-    Timer,
+from session_script import (
+    Script,
+    abandon,
+    broke,
+    close_running,
+    detach,
+    eof,
+    finish,
+    fired,
+    got,
+    peer_gone,
+    play,
+    query,
+    start,
+    typed,
 )
+
+from rpdb_client.engine.session_actions import MAY_FOLLOW, State, Timer
 from rpdb_client.engine.session_machine import SessionMachine
-
-# -- the harness -------------------------------------------------------------------------------
-
-Step = Callable[["Harness"], list[Action]]
-
-
-@dataclass
-class Harness:
-    machine: SessionMachine
-    peer_gone: bool = False
-    now: float = 100.0
-    states: list[State] = field(default_factory=list)
-
-    def run(self, actions: list[Action]) -> list[Action]:
-        """The actions, with the driver's answer to a probe spliced in after it."""
-        done: list[Action] = []
-        for action in actions:
-            done.append(action)
-            if isinstance(action, StateChanged):
-                self.states.append(action.state)
-            if isinstance(action, ProbePeer) and not self.peer_gone:
-                done += self.run(self.machine.peer_open())
-        return done
-
-
-def got(data: bytes) -> Step:
-    return lambda h: h.machine.received(data, h.now)
-
-
-def typed(line: str) -> Step:
-    return lambda h: h.machine.typed(line)
-
-
-def query(line: str) -> Step:
-    def ask(h: Harness) -> list[Action]:
-        if not h.machine.may_query:
-            return [Notice("refused")]
-        return h.machine.query(line)
-
-    return ask
-
-
-def fired(timer: Timer) -> Step:
-    return lambda h: h.machine.timer_fired(timer, h.now)
-
-
-def eof(h: Harness) -> list[Action]:
-    return h.machine.connection_ended(None)
-
-
-def broke(h: Harness) -> list[Action]:
-    return h.machine.connection_ended("the connection was reset by the debugger's side")
-
-
-def start(h: Harness) -> list[Action]:
-    return h.machine.start(silent_for=0.0)
-
-
-def finish(h: Harness) -> list[Action]:
-    return h.machine.finish()
-
-
-def detach(h: Harness) -> list[Action]:
-    return h.machine.detach()
-
-
-def close_running(h: Harness) -> list[Action]:
-    return h.machine.close_running()
-
-
-def abandon(h: Harness) -> list[Action]:
-    return h.machine.abandon()
-
-
-def peer_gone(h: Harness) -> list[Action]:
-    """From now on the probe finds the peer's EOF waiting (the driver does not leave)."""
-    h.peer_gone = True
-    return []
-
-
-def short(action: Action) -> str:
-    """An action as a table writes it."""
-    if isinstance(action, Send):
-        return f"send {action.line}"
-    if isinstance(action, Echo):
-        return f"echo {action.prompt.text}{action.line}"
-    if isinstance(action, Show):
-        return f"show {action.text!r}"
-    if isinstance(action, Notice):
-        return f"notice {action.text.split(':')[0]}"
-    if isinstance(action, AskUser):
-        return f"ask {action.prompt.text.rstrip()}"
-    if isinstance(action, StateChanged):
-        return f"state {action.state.value}"
-    if isinstance(action, StartTimer):
-        return f"start {action.timer.value} {action.seconds:g}s"
-    if isinstance(action, CancelTimer):
-        return f"cancel {action.timer.value}"
-    if isinstance(action, ProbePeer):
-        return "probe"
-    if isinstance(action, Replied):
-        return f"reply {action.text!r}"
-    if isinstance(action, Close):
-        return "close"
-    assert isinstance(action, Ended)
-    head = re.split(r"[,:.]", action.end.detail)[0]
-    return f"end {action.end.ending.value}" + (f": {head}" if head else "")
-
-
-Expected = list[str]
-Script = tuple[Union[Step, Expected], ...]
-
-
-def play(script: Script, machine: Optional[SessionMachine] = None) -> Harness:
-    """Feed each step and compare its actions with the list that follows it."""
-    harness = Harness(machine or SessionMachine())
-    steps, expectations = script[::2], script[1::2]
-    assert len(steps) == len(expectations), "a step without its expected actions"
-    for number, (step, expected) in enumerate(zip(steps, expectations), 1):
-        assert callable(step) and isinstance(expected, list)
-        actions = [short(action) for action in harness.run(step(harness))]
-        assert actions == expected, f"step {number}"
-    return harness
-
-
-# -- the tables --------------------------------------------------------------------------------
 
 ENDINGS: dict[str, Script] = {
     "c then EOF: continued": (
@@ -243,7 +108,7 @@ ENDINGS: dict[str, Script] = {
                 "end lost: the connection was reset by the debugger's side"],
     ),
     "a pudb server is not a pdb, and nothing is sent to it": (
-        start, ["start first byte 5s"],
+        start(), ["start first byte 5s"],
         got(b"\xff\xfb\x03"), ["cancel first byte", "close", "state ended",
                                "end not a pdb: this is a pudb server"],
     ),
@@ -445,11 +310,14 @@ QUERIES: dict[str, Script] = {
 
 TIMERS: dict[str, Script] = {
     "the first byte cancels the first-byte timer": (
-        start, ["start first byte 5s"],
+        start(), ["start first byte 5s"],
         got(b"(Pdb) "), ["cancel first byte", "state at prompt", "ask (Pdb)"],
     ),
+    "the first-byte timer counts from the connection": (
+        start(silent_for=2.0), ["start first byte 3s"],
+    ),
     "a silent peer is not a pdb": (
-        start, ["start first byte 5s"],
+        start(), ["start first byte 5s"],
         fired(Timer.FIRST_BYTE), ["close", "state ended", "end not a pdb: connected"],
     ),
     "a partial line that may grow into a prompt is held, then completed": (
@@ -457,7 +325,7 @@ TIMERS: dict[str, Script] = {
         got(b"b) "), ["state at prompt", "ask (Pdb)", "cancel quiet"],
     ),
     "the end cancels every timer": (
-        start, ["start first byte 5s"],
+        start(), ["start first byte 5s"],
         abandon, ["cancel first byte", "close", "state ended",
                   "end detached: closed without waiting for the next prompt"],
     ),
@@ -483,11 +351,6 @@ def test_the_quiet_timer_shows_a_partial_line_no_prompt_grows_from() -> None:
         ),
         SessionMachine(extra_prompts=(r"debug> ",)),
     )  # fmt: skip
-
-
-def test_the_first_byte_timer_counts_from_the_connection() -> None:
-    machine = SessionMachine(first_byte_timeout=5.0)
-    assert [short(a) for a in machine.start(silent_for=2.0)] == ["start first byte 3s"]
 
 
 def test_with_ascii_on_the_advice_is_not_given() -> None:
@@ -531,14 +394,3 @@ def test_lines_left_in_the_queue_are_taken_back() -> None:
     machine.abandon()
     assert machine.take_unsent() == ["p 1", "p 2"]
     assert machine.take_unsent() == []
-
-
-def test_the_machine_loads_no_asyncio_and_no_socket() -> None:
-    code = (
-        "import sys, rpdb_client.engine.session_machine;"
-        "print(sorted(m for m in ('asyncio', 'socket', 'selectors') if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.stdout.strip() == "[]", result.stdout + result.stderr

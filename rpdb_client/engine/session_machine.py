@@ -226,6 +226,7 @@ class SessionMachine:
         return actions
 
     def timer_fired(self, timer: Timer, now: float) -> list[Action]:
+        """A timer this machine started ran out at ``now``."""
         self._timers.discard(timer)
         if self.ended:
             return []

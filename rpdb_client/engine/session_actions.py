@@ -81,85 +81,128 @@ class Timer(enum.Enum):
 # -- actions: what the driver does, in the order given ---------------------------------------
 
 
-@dataclass
-class Send:
+class _Action:
+    """Plain data, equal when of one kind with equal fields (shown as ``Kind(field=value)``).
+
+    Slotted classes rather than dataclasses: several are made on every command's path, and
+    thirteen dataclasses would add milliseconds to every start-up.
+    """
+
+    __slots__: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and mutable
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class Send(_Action):
     """Write ``line`` to the debugger, followed by a newline."""
 
-    line: str
+    __slots__ = ("line",)
+
+    def __init__(self, line: str) -> None:
+        self.line = line
 
 
-@dataclass
-class Echo:
+class Echo(_Action):
     """Tell the front end ``line`` went out at ``prompt`` (unless the Send before it failed)."""
 
-    line: str
-    prompt: Prompt
+    __slots__ = ("line", "prompt")
+
+    def __init__(self, line: str, prompt: Prompt) -> None:
+        self.line = line
+        self.prompt = prompt
 
 
-@dataclass
-class Show:
+class Show(_Action):
     """Output of the debugger, for the front end."""
 
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
-@dataclass
-class Notice:
+class Notice(_Action):
     """Advice about the server, in the client's own words."""
 
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
-@dataclass
-class AskUser:
+class AskUser(_Action):
     """The server waits at ``prompt`` and nothing is queued: the front end may ask the user."""
 
-    prompt: Prompt
+    __slots__ = ("prompt",)
+
+    def __init__(self, prompt: Prompt) -> None:
+        self.prompt = prompt
 
 
-@dataclass
-class StateChanged:
-    state: State
+class StateChanged(_Action):
+    __slots__ = ("state",)
+
+    def __init__(self, state: State) -> None:
+        self.state = state
 
 
-@dataclass
-class StartTimer:
+class StartTimer(_Action):
     """Start (or restart) ``timer``; when it fires, call ``timer_fired``."""
 
-    timer: Timer
-    seconds: float
+    __slots__ = ("seconds", "timer")
+
+    def __init__(self, timer: Timer, seconds: float) -> None:
+        self.timer = timer
+        self.seconds = seconds
 
 
-@dataclass
-class CancelTimer:
-    timer: Timer
+class CancelTimer(_Action):
+    __slots__ = ("timer",)
+
+    def __init__(self, timer: Timer) -> None:
+        self.timer = timer
 
 
-@dataclass
-class ProbePeer:
+class ProbePeer(_Action):
     """About to leave at a prompt: call ``peer_open()`` unless the peer's EOF already waits.
 
     A program already gone must be reported as the loss it is, not as a detach.
     """
 
+    __slots__ = ()
 
-@dataclass
-class Replied:
+
+class Replied(_Action):
     """The side query's reply: the text before its prompt."""
 
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
-@dataclass
-class Close:
+class Close(_Action):
     """Close the connection (politely, without an RST)."""
 
+    __slots__ = ()
 
-@dataclass
-class Ended:
+
+class Ended(_Action):
     """The session is over; nothing follows."""
 
-    end: SessionEnd
+    __slots__ = ("end",)
+
+    def __init__(self, end: SessionEnd) -> None:
+        self.end = end
 
 
 Action = Union[

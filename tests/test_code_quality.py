@@ -41,3 +41,15 @@ def test_engine_imports_no_ui() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_the_session_machine_loads_no_asyncio_and_no_socket() -> None:
+    """The session's decisions stay without I/O (the clock comes in with the events)."""
+    code = (
+        "import sys, rpdb_client.engine.session_machine;"
+        "print(sorted(m for m in ('asyncio', 'socket', 'selectors') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

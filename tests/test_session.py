@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from rpdb_client.engine.session import Session, State
+from rpdb_client.engine.session import Ending, Session, SessionEnd, State
+from rpdb_client.errors import ConnectionLost
 from rpdb_client.wire.parser import Prompt
 
 
@@ -109,3 +110,45 @@ def test_a_reply_with_two_prompts_is_answered_one_prompt_at_a_time() -> None:
         "sent p k",
         "shown (Pdb) p k",
     ]
+
+
+class BrokenConnection(RecordingConnection):
+    """A connection whose peer is gone: sending fails, and its EOF already waits unread."""
+
+    def send_line(self, line: str, encoding: str = "utf-8") -> None:
+        self._journal.append(f"refused {line}")
+        raise ConnectionLost("the connection is closed")
+
+    def peer_has_closed(self) -> bool:
+        return True
+
+
+def test_a_line_the_connection_refused_is_not_shown_as_sent_and_a_query_is_not_made() -> None:
+    journal: list[str] = []
+
+    async def drive() -> tuple[Session, object]:
+        session = Session(BrokenConnection(journal), Journal(journal))  # type: ignore[arg-type]
+        session.on_data(b"(Pdb) ")
+        reply = session.query("p 1")
+        session.send("p 2")
+        return session, reply
+
+    session, reply = asyncio.run(drive())
+    assert reply is None
+    assert journal == ["prompt '(Pdb) '", "refused p 1", "refused p 2"]
+    assert session.state is State.BUSY  # the read loop then meets the broken connection
+
+
+def test_a_detach_sends_nothing_when_the_programs_eof_already_waits() -> None:
+    journal: list[str] = []
+
+    async def drive() -> SessionEnd:
+        session = Session(BrokenConnection(journal), Journal(journal))  # type: ignore[arg-type]
+        session.on_data(b"(Pdb) ")
+        session.finish()
+        session.on_end(None)
+        return await session.run()
+
+    end = asyncio.run(drive())
+    assert journal == ["prompt '(Pdb) '"]
+    assert end.ending is Ending.LOST

@@ -50,7 +50,7 @@ class Stack:
 
     def _ready(self) -> bool:
         if self.process.poll() is not None:
-            raise AssertionError(f"{self.process.args} exited:\n{self.log()}")
+            raise AssertionError(f"{self.process.args!r} exited:\n{self.log()}")
         return is_listening(self.port)
 
     def log(self) -> str:

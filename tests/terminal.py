@@ -40,7 +40,7 @@ class Terminal:
         self.screen = pyte.Screen(COLUMNS, ROWS)
         self._stream = pyte.ByteStream(self.screen)
         self.raw = bytearray()
-        self.child = pexpect.spawn(
+        self.child: pexpect.spawn[bytes] = pexpect.spawn(
             RPDB_CONNECT, list(args), env=env or terminal_env(), dimensions=(ROWS, COLUMNS)
         )
 
@@ -93,7 +93,7 @@ class Terminal:
         return int(self.child.exitstatus if self.child.exitstatus is not None else -1)
 
     def kill(self) -> None:
-        if self.child.isalive():
+        if self.child.isalive() and self.child.pid is not None:
             os.kill(self.child.pid, 9)
         with contextlib.suppress(OSError):  # a test may have closed the terminal itself
             self.child.close(force=True)

@@ -83,6 +83,7 @@ def test_pick_connects_to_the_chosen_debugger(debuggee: Start) -> None:
     try:
         child.expect(r"Connect to")
         listing = child.before
+        assert listing is not None
         assert f"127.0.0.1:{other.port} " in listing, listing
         number = re.search(rf"(\d+)\. 127\.0\.0\.1:{program.port} ", listing)
         assert number, listing

@@ -94,10 +94,14 @@ def idle_until_killed_then_catch_the_next(stack: Stack, cause: str, log_line: st
     try:
         assert client.stdin is not None and client.stderr is not None
         first = Request(f"http://127.0.0.1:{stack.port}/?name=first")
+        stderr = client.stderr
         lines: list[str] = []
-        wait_until(
-            lambda: lines.append(client.stderr.readline()) or "waiting again" in lines[-1], 60
-        )
+
+        def waiting_again() -> bool:
+            lines.append(stderr.readline())
+            return "waiting again" in lines[-1]
+
+        wait_until(waiting_again, 60)
         client.stdin.write("c\n")  # for the next session
         client.stdin.flush()
         second = Request(f"http://127.0.0.1:{stack.port}/?name=second").wait()

@@ -209,7 +209,7 @@ def test_works_inside_prompt_toolkit() -> None:
     from prompt_toolkit.lexers import PygmentsLexer
 
     line = PygmentsLexer(PdbLexer).lex_document(Document("b foo.py:3"))(0)
-    assert "".join(text for _, text in line) == "b foo.py:3"
+    assert "".join(fragment[1] for fragment in line) == "b foo.py:3"
     assert line[0] == ("class:pygments.keyword", "b")
 
 

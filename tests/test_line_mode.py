@@ -157,9 +157,10 @@ def test_a_signal_detaches_safely(debuggee: Start, kind: str, signum: int) -> No
     client = start_client("--port", str(program.port))
     try:
         assert client.stdin is not None and client.stdout is not None
+        stdout = client.stdout
         client.stdin.write("p x\n")
         client.stdin.flush()
-        wait_until(lambda: client.stdout.readline() == "1\n" or None, 10, "the reply to p x")
+        wait_until(lambda: stdout.readline() == "1\n" or None, 10, "the reply to p x")
         client.send_signal(signum)
         _, stderr = client.communicate(timeout=10)
     finally:
@@ -175,9 +176,10 @@ def test_program_killed_mid_session(debuggee: Start) -> None:
     client = start_client("--port", str(program.port))
     try:
         assert client.stdin is not None and client.stdout is not None
+        stdout = client.stdout
         client.stdin.write("p x\n")
         client.stdin.flush()
-        wait_until(lambda: client.stdout.readline() == "1\n" or None, 10, "the reply to p x")
+        wait_until(lambda: stdout.readline() == "1\n" or None, 10, "the reply to p x")
         program.process.kill()
         client.wait(timeout=10)  # stdin stays open: the client notices the loss by itself
         stderr = client.stderr.read() if client.stderr else ""

@@ -112,6 +112,9 @@ class Recorder:
     def on_state(self, state: State) -> None:
         pass
 
+    def on_notice(self, text: str) -> None:
+        pass
+
     @property
     def shown(self) -> str:
         return "".join(self.output)
@@ -183,8 +186,8 @@ def test_frame_names_and_attributes_complete(debuggee: Start, kind: str) -> None
         completer = completer_for(names)
         found = {(c.text, c.display_meta_text) for c in await completions(completer, "p req")}
         assert ("request", "name") in found
-        found = {c.text for c in await completions(completer, "p request.pa")}
-        assert found == {"path"}
+        completed = {c.text for c in await completions(completer, "p request.pa")}
+        assert completed == {"path"}
         assert names.queries_sent == sent
         # The program moves on (the user's line): what was learnt is dropped and asked again.
         assert (await user_line(session, recorder, "p counter")).split() == ["0"]

@@ -12,8 +12,8 @@ import time
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pygments.formatters import Terminal256Formatter  # type: ignore[import-untyped, unused-ignore]
-from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
+from pygments.formatters import Terminal256Formatter
+from pygments.token import (
     Comment,
     Generic,
     Keyword,

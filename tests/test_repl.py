@@ -144,7 +144,10 @@ def test_enter_on_an_empty_line_repeats_explicitly(debuggee: Start, tmp_path: Pa
         await until(lambda: repl.last_command == "n" and at_prompt(repl), "n")
         stop = repl.session.location if repl.session else None
         keys.send_text(ENTER)
-        await until(lambda: at_prompt(repl) and repl.session.location != stop, "the repeat")
+        await until(
+            lambda: at_prompt(repl) and repl.session is not None and repl.session.location != stop,
+            "the repeat",
+        )
         keys.send_text(CTRL_D)
 
     drive(settings_for(program, tmp_path), script)

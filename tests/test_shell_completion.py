@@ -141,6 +141,7 @@ def test_zsh_completes_in_its_real_completion_system(shell_env: dict[str, str]) 
         zsh.send("\t")
         # Ambiguous: zsh lists the candidates, then redraws the prompt with the line.
         zsh.expect(r"READY rpdb-connect --style ")
+        assert zsh.before is not None
         listed = _ESCAPES.sub("", zsh.before).split()
         assert sorted(set(listed) - {"%"}) == available_styles()
     finally:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import pytest
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from rpdb_client.engine.session import Ending, SessionEnd, State
 from rpdb_client.terminal.toolbar import (
@@ -33,7 +34,7 @@ class View:
     input_text: str = ""
 
 
-def text(fragments: list[tuple[str, str]]) -> str:
+def text(fragments: StyleAndTextTuples) -> str:
     return "".join(fragment[1] for fragment in fragments)
 
 

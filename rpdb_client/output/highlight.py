@@ -30,22 +30,22 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from pygments.formatter import Formatter  # type: ignore[import-untyped, unused-ignore]
-from pygments.formatters import (  # type: ignore[import-untyped, unused-ignore]
+from pygments.formatter import Formatter
+from pygments.formatters import (
     Terminal256Formatter,
     TerminalFormatter,
     TerminalTrueColorFormatter,
 )
-from pygments.lexers import PythonLexer  # type: ignore[import-untyped, unused-ignore]
-from pygments.lexers.python import (  # type: ignore[import-untyped, unused-ignore]
+from pygments.lexers import PythonLexer
+from pygments.lexers.python import (
     PythonTracebackLexer,
 )
-from pygments.style import Style as PygmentsStyle  # type: ignore[import-untyped, unused-ignore]
-from pygments.styles import (  # type: ignore[import-untyped, unused-ignore]
+from pygments.style import Style as PygmentsStyle
+from pygments.styles import (
     get_all_styles,
     get_style_by_name,
 )
-from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
+from pygments.token import (
     Comment,
     Generic,
     Name,
@@ -55,7 +55,7 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
     Text,
     _TokenType,
 )
-from pygments.util import ClassNotFound  # type: ignore[import-untyped, unused-ignore]
+from pygments.util import ClassNotFound
 
 from rpdb_client.errors import UsageError
 from rpdb_client.output.sanitize import Sanitizer
@@ -166,7 +166,7 @@ def _color_word(color: str) -> str:
     return color if color.startswith("ansi") else "#" + color
 
 
-def _formatter(style: str, color_depth: str) -> Formatter | None:
+def _formatter(style: str, color_depth: str) -> Formatter[str] | None:
     if color_depth not in _DEPTHS:
         raise ValueError(f"color_depth must be one of {', '.join(_DEPTHS)}, not {color_depth!r}")
     style_cls = terminal_style(style)  # built even when unused: a typo is reported at once
@@ -183,7 +183,7 @@ def _formatter(style: str, color_depth: str) -> Formatter | None:
 class _Palette:
     """The escape codes around a token of each type, taken from the formatter once per type."""
 
-    def __init__(self, formatter: Formatter) -> None:
+    def __init__(self, formatter: Formatter[str]) -> None:
         self._formatter = formatter
         self._codes: dict[_TokenType, tuple[str, str]] = {Text.Whitespace: ("", "")}
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Generator, Iterator, Tuple
 
-from pygments.lexer import Lexer, inherit  # type: ignore[import-untyped, unused-ignore]
-from pygments.lexers.python import PythonLexer  # type: ignore[import-untyped, unused-ignore]
-from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
+from pygments.lexer import Lexer, inherit
+from pygments.lexers.python import PythonLexer
+from pygments.token import (
     Error,
     Keyword,
     Name,
@@ -47,7 +47,7 @@ Token = Tuple[int, Any, str]
 """(offset, token type, text): what ``get_tokens_unprocessed`` yields."""
 
 
-class _ConveniencePythonLexer(PythonLexer):  # type: ignore[misc, unused-ignore]
+class _ConveniencePythonLexer(PythonLexer):
     """Python plus pdb's convenience variables (``$_frame``, ``$_exception``; 3.12+)."""
 
     tokens: ClassVar[dict[str, list[Any]]] = {
@@ -71,7 +71,7 @@ _NUMBER_KINDS = {
 _PYTHON_KINDS = {ArgKind.EXPRESSION, ArgKind.STATEMENT}
 
 
-class PdbLexer(Lexer):  # type: ignore[misc, unused-ignore]
+class PdbLexer(Lexer):
     """Highlights one line typed at the ``(Pdb) `` prompt (several lines: each one in turn).
 
     Option ``python_only=True`` lexes everything as Python (what ``PdbPythonLexer`` does).
@@ -249,7 +249,7 @@ class PdbLexer(Lexer):  # type: ignore[misc, unused-ignore]
             yield start + offset, token, value
 
 
-class PdbPythonLexer(PdbLexer):  # type: ignore[misc, unused-ignore]
+class PdbPythonLexer(PdbLexer):
     """Everything is Python: the ``>>> `` and ``... `` prompts of ``interact``."""
 
     name = "pdb interact input"

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 
 import rpdb
-from flask import Flask, make_response, request
+from flask import Flask, Response, make_response, request
 
 app = Flask(__name__)
 
 
 @app.route("/")
-def index() -> object:
+def index() -> Response:
     response = make_response(f"hello from {os.getpid()}\n")
     response.headers["Content-Type"] = "text/html"
     greeting = request.args.get("name", "world")
@@ -25,5 +25,5 @@ def index() -> object:
 
 
 @app.route("/plain")
-def plain() -> object:
+def plain() -> Response:
     return make_response("plain\n")

@@ -52,10 +52,6 @@ class ConnectionLost(ClientError):
     """The connection broke while in use (reset, or an error reading or writing)."""
 
 
-class NotAPdb(ClientError):
-    """The peer does not speak pdb's line protocol (pudb, madbg, a silent server)."""
-
-
 class UsageError(ClientError):
     """Bad options or configuration."""
 

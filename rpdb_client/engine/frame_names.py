@@ -24,7 +24,7 @@ import ast
 import asyncio
 import keyword
 import secrets
-from typing import TYPE_CHECKING, Awaitable, Callable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Optional, Sequence, Union
 
 if TYPE_CHECKING:
     from rpdb_client.engine.session import Session
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 QUERY_DEADLINE = 0.75
 """Seconds a completion waits for the debugger: long enough for a big ``dir()`` over SSH,
 short enough that a slow property costs one short pause at Tab."""
-
-NameSource = Callable[[Optional[str]], Awaitable[Sequence[str]]]
-"""``names(owner)``: the frame's names (``owner`` None) or the attributes of ``owner``."""
 
 # Spelled through builtins so that a local variable called `dir`, `sorted` or `set` in the
 # debugged frame cannot change what the query does.

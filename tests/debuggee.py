@@ -20,6 +20,10 @@ from typing import Any, Callable, Optional
 TARGET = Path(__file__).parent / "programs" / "target.py"
 KINDS = ("rpdb", "remote_pdb", "celery", "pdb")
 
+STOPS_ON_THE_CALL = sys.version_info >= (3, 13)
+"""From Python 3.13, ``set_trace(frame)`` stops on the frame's current line (the ``stop()``
+call in target.py); before, on the line after it. The programs run under the tests' Python."""
+
 
 def line_of(marker: str) -> int:
     """The line number in target.py of the line carrying ``# marker: <marker>``."""

@@ -24,7 +24,16 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from debuggee import KINDS, Debuggee, free_port, line_of, run_client, start_client, wait_until
+from debuggee import (
+    KINDS,
+    STOPS_ON_THE_CALL,
+    Debuggee,
+    free_port,
+    line_of,
+    run_client,
+    start_client,
+    wait_until,
+)
 from in_process import RunCommand, memory_environment
 
 from rpdb_client.config import Settings
@@ -42,12 +51,16 @@ def assert_clean_end(record: dict[str, object]) -> None:
 def test_inspect_step_and_assign(debuggee: Start, kind: str) -> None:
     program = debuggee(kind, "simple")
     script = "p x\np word\nl\nbt\nx = 20\ns\nn\nn\nn\n"
+    if STOPS_ON_THE_CALL:  # first over the stop() call, to the line the script is about
+        script = "n\n" + script
     result = run_client("--port", str(program.port), stdin=script)
     record = program.finish()
     assert result.returncode == 0, result.stderr
     assert_clean_end(record)
     assert record["values"] == {"x": 20, "y": 40, "word": "caf\u00e9"}
     out = result.stdout
+    if STOPS_ON_THE_CALL:
+        assert out.startswith("> ") and "simple()\n-> stop()\n(Pdb) n\n" in out
     assert "(Pdb) p x\n1\n" in out
     assert "'café'" in out
     assert "->\t    y = helper(x)" in out  # the listing, with the current line marked

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
-from debuggee import Debuggee
+from debuggee import STOPS_ON_THE_CALL, Debuggee
 from terminal import (
     COLUMNS,
     CTRL_C,
@@ -59,17 +59,18 @@ def test_prompt_highlighted_location_and_toolbar(debuggee: Start, terminal: Any)
     program = debuggee("rpdb", "simple")
     term = connect(terminal, program)
     term.wait_for(lambda t: "at prompt" in t.text(), "the toolbar")
+    stop = 66 if STOPS_ON_THE_CALL else 67  # the stop() call, or the line after it
     location = term.row_of("> ")
-    assert location >= 0 and term.rows[location].endswith("target.py(67)simple()")
+    assert location >= 0 and term.rows[location].endswith(f"target.py({stop})simple()")
     prompt = term.row_of("(Pdb)")
     assert prompt > location
     toolbar = term.rows[prompt + 1]
     assert f"127.0.0.1:{program.port}" in toolbar and "at prompt" in toolbar
-    assert "stopped 0:0" in toolbar and "target.py:67 simple()" in toolbar
+    assert "stopped 0:0" in toolbar and f"target.py:{stop} simple()" in toolbar
     # Colour: the path, the line number and the function each have their own colour.
     line = term.screen.buffer[location]
     path_at = term.rows[location].index("/")
-    number_at = term.rows[location].index("(67)") + 1
+    number_at = term.rows[location].index(f"({stop})") + 1
     function_at = term.rows[location].index("simple")
     colours = {line[path_at].fg, line[number_at].fg, line[function_at].fg}
     assert "default" not in colours and len(colours) == 3, colours

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -213,6 +214,12 @@ def test_interact_is_warned_about_first(debuggee: Start, tmp_path: Path) -> None
     assert sent_lines(tmp_path) == ["c"]
 
 
+@pytest.mark.xfail(
+    sys.version_info >= (3, 13),
+    reason="issue 13 item 8: pdb 3.13 runs a ! statement in a copy of the frame's locals, so "
+    "the block's assignment is lost; 3.13 takes the block as multi-line input instead",
+    strict=True,
+)
 def test_python_mode_sends_a_block_as_one_statement(debuggee: Start, tmp_path: Path) -> None:
     program = debuggee("rpdb", "simple")
 

@@ -38,7 +38,8 @@ def generate(shell: str) -> str:
     result = subprocess.run(
         command(), env=env, capture_output=True, text=True, timeout=60, check=True
     )
-    return result.stdout
+    # click before 8.2 ends the script with one more newline: the same script either way.
+    return result.stdout.rstrip("\n") + "\n"
 
 
 def main() -> int:

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ids=["ruff-check", "ruff-format", "mypy"],
 )
 def test_linters_pass(command: list[str]) -> None:
+    if command[0] == "mypy" and sys.version_info < (3, 10):
+        pytest.skip("type-checked under the newer Pythons of the test matrix (see pyproject.toml)")
     executable = shutil.which(command[0], path=str(Path(sys.executable).parent))
     assert executable, f"{command[0]} is a test dependency and must be installed"
     result = subprocess.run(

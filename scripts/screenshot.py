@@ -37,7 +37,7 @@ def colour(name: str, default: str) -> str:
     return PALETTE.get(name, default)
 
 
-def settle(child: pexpect.spawn, stream: pyte.ByteStream, quiet: float = 0.4) -> None:
+def settle(child: pexpect.spawn[bytes], stream: pyte.ByteStream, quiet: float = 0.4) -> None:
     """Feed the screen until the program has been quiet for ``quiet`` seconds."""
     end = time.monotonic() + 10
     while time.monotonic() < end:
@@ -111,7 +111,7 @@ def main() -> None:
     screen = pyte.Screen(COLUMNS, ROWS)
     stream = pyte.ByteStream(screen)
     env = {**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": ""}
-    child = pexpect.spawn(
+    child: pexpect.spawn[bytes] = pexpect.spawn(
         sys.executable,
         ["-m", "rpdb_client", "--demo", "--no-history", "--color", "always"],
         env=env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -30,3 +31,15 @@ def test_linters_pass(command: list[str]) -> None:
         [executable, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """CI proves what the README promises: its last command is the README's test command."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tests_section = readme.split("\n## Tests\n", 1)[1]
+    readme_command = re.findall(r"```sh\n(.*?)\n```", tests_section, re.DOTALL)[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    ci_command = [line for line in ci if line.strip() and not line.startswith("#")][-1]
+    assert ci_command == readme_command
+    try_it = readme.split("\n## Try it", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"```sh\n(.*?)\n```", try_it, re.DOTALL)[-1] == readme_command

@@ -4,7 +4,9 @@ Owns the click command only. It reads the command line and the environment (clic
 ``RPDB_CONNECT_*``), leaves the config file and the merging of layers to
 :mod:`rpdb_client.config`, picks ``--list``, ``--pick``, line mode or the REPL, and turns every
 expected failure into one message on stderr and an exit status (never a traceback). The shell
-completion of option values lives in :mod:`rpdb_client.cli.shell_completion`.
+completion of option values lives in :mod:`rpdb_client.cli.shell_completion`, the rules between
+options in :mod:`rpdb_client.cli.option_checks`, ``--version`` and ``--print-config`` in
+:mod:`rpdb_client.cli.about`.
 
 The process's streams, variables and clock are read once, into an
 :class:`~rpdb_client.environment.Environment` (:func:`main`), and passed down; :func:`run` runs
@@ -18,7 +20,6 @@ imported only when a mode needs them: ``--version``, ``--help`` and shell comple
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any, Callable, TypeVar
@@ -26,11 +27,9 @@ from typing import Any, Callable, TypeVar
 import click
 from click.core import ParameterSource
 
-from rpdb_client import __version__
-from rpdb_client.cli import shell_completion
+from rpdb_client.cli import about, option_checks, shell_completion
 from rpdb_client.config import (
     COLOR_CHOICES,
-    DEFAULT_CONFIG_RESOURCE,
     DEFAULT_HOST,
     DEFAULT_PORT,
     KEYS,
@@ -42,7 +41,6 @@ from rpdb_client.environment import Environment
 from rpdb_client.errors import ClientError, ConnectionRefused, ExitStatus
 
 ENV_PREFIX = "RPDB_CONNECT"
-COMMAND_LINE = ParameterSource.COMMANDLINE
 DEFAULTS = Settings()
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -75,46 +73,6 @@ Exit status:
 # Parameters that are not Settings fields of the same name, or not settings at all.
 _RENAMED = {"list_": "list_debuggers", "any_": "any_port", "pid": "pids"}
 _NOT_SETTINGS = frozenset({"target", "config", "commands"})
-
-
-def _check_regex(
-    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
-) -> tuple[str, ...]:
-    for value in values:
-        try:
-            re.compile(value)
-        except re.error as error:
-            raise click.BadParameter(f"{value!r} is not a regular expression: {error}") from None
-    return values
-
-
-def _print_config(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
-    from importlib.resources import files
-
-    click.echo((files("rpdb_client") / DEFAULT_CONFIG_RESOURCE).read_text("utf-8"), nl=False)
-    ctx.exit()
-
-
-def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
-    # Read from the installed metadata: importing prompt_toolkit would cost more than the rest.
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    def installed(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    click.echo(f"rpdb-connect {__version__}")
-    click.echo(f"Python {platform.python_version()} ({platform.python_implementation()})")
-    click.echo(f"prompt_toolkit {installed('prompt_toolkit')}")
-    click.echo(f"click {installed('click')}")
-    ctx.exit()
 
 
 def _flag(
@@ -174,7 +132,7 @@ def _flag(
 @click.option(
     "--prompt-regex",
     multiple=True,
-    callback=_check_regex,
+    callback=option_checks.check_regex,
     metavar="REGEX",
     allow_from_autoenv=False,
     default=None,
@@ -286,7 +244,7 @@ def _flag(
     is_flag=True,
     expose_value=False,
     is_eager=True,
-    callback=_print_config,
+    callback=about.print_config,
     help="Print the default config file, every key explained, and exit.",
 )
 @click.option(
@@ -295,7 +253,7 @@ def _flag(
     is_flag=True,
     expose_value=False,
     is_eager=True,
-    callback=_print_version,
+    callback=about.print_version,
     help="Show the versions of rpdb-connect, Python, prompt_toolkit and click, and exit.",
 )
 @click.pass_context
@@ -313,7 +271,7 @@ def command(ctx: click.Context, /, **params: Any) -> None:
     except ClientError as error:
         _say(str(error))
         sys.exit(int(error.status))
-    _check_combinations(ctx, settings, params)
+    option_checks.check_combinations(ctx, settings, params)
     sys.exit(_run_demo(settings, env) if demo else _dispatch(settings, env))
 
 
@@ -346,25 +304,6 @@ def _settings(ctx: click.Context, params: dict[str, Any]) -> Settings:
         command_line=command_line,
         commands=params["commands"],
     )
-
-
-def _check_combinations(ctx: click.Context, settings: Settings, params: dict[str, Any]) -> None:
-    if settings.count is not None and not settings.wait:
-        raise click.UsageError("--count needs --wait")
-    if settings.any_port and not settings.wait:
-        raise click.UsageError("--any needs --wait")
-    if settings.pids and not settings.any_port:
-        raise click.UsageError("--pid needs --any (--wait --any --pid PID)")
-    if settings.json and not settings.list_debuggers:
-        raise click.UsageError("--json goes with --list")
-    if settings.pick and (settings.list_debuggers or settings.any_port):
-        raise click.UsageError("--pick chooses one debugger: not with --list or --any")
-    typed = [n for n in ("host", "port") if ctx.get_parameter_source(n) is COMMAND_LINE]
-    finders = [("--pick", settings.pick), ("--list", settings.list_debuggers)]
-    finders.append(("--any", settings.any_port))
-    which = next((name for name, given in finders if given), None)
-    if which and (params["target"] or typed):
-        raise click.UsageError(f"{which} finds debuggers itself: not with a TARGET, --host, --port")
 
 
 def _dispatch(settings: Settings, env: Environment) -> int:

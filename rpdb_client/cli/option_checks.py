@@ -1,0 +1,53 @@
+"""The rules between the command's options: what a value must be, and what goes with what.
+
+Owns the checks that click's types cannot express: ``--prompt-regex`` must compile, and options
+that only make sense together (``--count`` with ``--wait``, ``--json`` with ``--list``, ...).
+Each broken rule is a :class:`click.UsageError` naming the options, so click prints the usage
+line and exits with status 2. Imports click and the settings only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from rpdb_client.config import Settings
+
+
+def check_regex(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The callback of ``--prompt-regex``: each value compiles."""
+    for value in values:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise click.BadParameter(f"{value!r} is not a regular expression: {error}") from None
+    return values
+
+
+def check_combinations(ctx: click.Context, settings: Settings, params: dict[str, Any]) -> None:
+    """Options that need another one, or exclude one, after every layer is merged."""
+    if settings.count is not None and not settings.wait:
+        raise click.UsageError("--count needs --wait")
+    if settings.any_port and not settings.wait:
+        raise click.UsageError("--any needs --wait")
+    if settings.pids and not settings.any_port:
+        raise click.UsageError("--pid needs --any (--wait --any --pid PID)")
+    if settings.json and not settings.list_debuggers:
+        raise click.UsageError("--json goes with --list")
+    if settings.pick and (settings.list_debuggers or settings.any_port):
+        raise click.UsageError("--pick chooses one debugger: not with --list or --any")
+    typed = [
+        name
+        for name in ("host", "port")
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    ]
+    finders = [("--pick", settings.pick), ("--list", settings.list_debuggers)]
+    finders.append(("--any", settings.any_port))
+    which = next((name for name, given in finders if given), None)
+    if which and (params["target"] or typed):
+        raise click.UsageError(f"{which} finds debuggers itself: not with a TARGET, --host, --port")

@@ -43,3 +43,16 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert ci_command == readme_command
     try_it = readme.split("\n## Try it", 1)[1].split("\n## ", 1)[0]
     assert re.findall(r"```sh\n(.*?)\n```", try_it, re.DOTALL)[-1] == readme_command
+
+
+LONGEST_MODULE = 400
+
+
+def test_modules_stay_under_400_lines() -> None:
+    """A module that grows past 400 lines has more than one job: split it by what it owns."""
+    lengths = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in sorted((ROOT / "rpdb_client").rglob("*.py"))
+    }
+    too_long = {name: lines for name, lines in lengths.items() if lines > LONGEST_MODULE}
+    assert not too_long, f"over {LONGEST_MODULE} lines: {too_long}"

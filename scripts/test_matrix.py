@@ -31,9 +31,13 @@ COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 
 
 def find_python(version: tuple[int, int]) -> Optional[Path]:
-    """An interpreter of ``version``: ``python3.X`` on PATH, else pyenv's newest patch of it."""
+    """An interpreter of ``version``: ``python3.X`` on PATH, else pyenv's newest patch of it.
+
+    A pyenv shim on PATH is passed over for the interpreter itself: a shim runs only the
+    versions that ``pyenv global`` or ``local`` names.
+    """
     found = shutil.which("python{}.{}".format(*version))
-    if found:
+    if found and Path(found).parent.name != "shims":
         return Path(found)
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     prefix = "{}.{}.".format(*version)

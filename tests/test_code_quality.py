@@ -1,4 +1,7 @@
-"""The code and the tests stay ruff and mypy clean (the layering is tests/test_layers.py)."""
+"""House rules: ruff and mypy clean, modules under 400 lines, CI runs the README's test command.
+
+The layering (which layer may import which) is tests/test_layers.py.
+"""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pygments.token import Error, Keyword, Name, Number, Punctuation, String, Token
 
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
-from rpdb_client.vocabulary.commands import COMMAND_WORDS
+from rpdb_client.vocabulary.commands import COMMANDS
 
 PDB = PdbLexer()
 PYTHON = PdbPythonLexer()
@@ -32,7 +32,7 @@ def check_covers(text: str, lexer: PdbLexer) -> None:
     assert "".join(v for _, _, v in lexer.get_tokens_unprocessed(text)) == text
 
 
-@pytest.mark.parametrize("word", sorted(COMMAND_WORDS - {"!", "?"}))
+@pytest.mark.parametrize("word", sorted({w for c in COMMANDS for w in c.words} - {"!", "?"}))
 def test_every_command_word_is_a_keyword(word: str) -> None:
     assert lex(word)[0] == (Keyword, word)
     assert lex(f"  {word} ")[0] == (Keyword, word)

@@ -17,7 +17,6 @@ from rpdb_client.vocabulary.commands import ArgKind
 
 __all__ = [
     "CLIENT_COMMANDS",
-    "CLIENT_COMMAND_WORDS",
     "SWITCH_WORDS",
     "ClientCommand",
     "client_help_text",
@@ -65,7 +64,6 @@ CLIENT_COMMANDS: tuple[ClientCommand, ...] = (
 
 _CLIENT_BY_WORD: dict[str, ClientCommand] = {c.name: c for c in CLIENT_COMMANDS}
 
-CLIENT_COMMAND_WORDS: frozenset[str] = frozenset(_CLIENT_BY_WORD)
 
 
 def find_client_command(word: str) -> ClientCommand | None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 __all__ = [
     "COMMANDS",
     "COMMAND_LIST_COMMANDS",
-    "COMMAND_WORDS",
     "EXIT_RISK",
     "HELP_TOPICS",
     "IDENTCHARS",
@@ -321,8 +320,6 @@ _BY_WORD_IN_LIST: dict[str, Command] = {
     **{word: c for c in COMMAND_LIST_COMMANDS for word in c.words},
 }
 
-COMMAND_WORDS: frozenset[str] = frozenset(_BY_WORD)
-"""Every pdb command name and alias (not ``silent``/``end``, which only exist at ``(com) ``)."""
 
 
 def find_command(word: str, *, command_list: bool = False) -> Command | None:

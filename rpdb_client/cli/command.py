@@ -18,10 +18,11 @@ imported only when a mode needs them: ``--version``, ``--help`` and shell comple
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -86,6 +87,15 @@ def _check_regex(
         except re.error as error:
             raise click.BadParameter(f"{value!r} is not a regular expression: {error}") from None
     return values
+
+
+def _check_finite(
+    _ctx: click.Context, _param: click.Parameter, value: Optional[float]
+) -> Optional[float]:
+    # FloatRange lets inf and nan through (nan compares false with its bounds).
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
 
 
 def _print_config(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -168,6 +178,7 @@ def _flag(
 @click.option(
     "--connect-timeout",
     type=click.FloatRange(min=0.1),
+    callback=_check_finite,
     help="Seconds to wait for the debugger's first output before giving up "
     f"(default: {DEFAULTS.connect_timeout:g}).",
 )
@@ -232,6 +243,7 @@ def _flag(
 @click.option(
     "--timeout-hint",
     type=click.FloatRange(min=0.001),
+    callback=_check_finite,
     metavar="SECONDS",
     help="The worker's time limit, when it cannot be found from the process.",
 )

@@ -178,6 +178,14 @@ PYTHON_MODE_ON = (
 DECLINED = "not sent"
 
 
+def toolbar_failed(error: Exception) -> str:
+    """Drawing the toolbar raised: it is off from now on (``:toolbar`` tries again)."""
+    return (
+        f"the toolbar failed ({type(error).__name__}: {error}) and is off; the session goes "
+        "on (:toolbar turns it on again)"
+    )
+
+
 def answer_first(count: int) -> str:
     """A paste stopped at a question: the rest of its lines wait for the answer."""
     return f"{count} more pasted line(s) not sent: answer first"

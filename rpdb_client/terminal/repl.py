@@ -12,7 +12,8 @@ module owns the input: typed lines, the client's questions, and the keys' action
 (:mod:`rpdb_client.terminal.key_bindings`).
 
 The dangerous parts of remote pdb are made safe here (:mod:`rpdb_client.vocabulary.risks` judges the
-lines): ``q`` and ``interact`` (and ``exit()`` at ``>>>``) are confirmed once per session,
+lines): ``q`` and ``interact`` (and ``exit()`` at ``>>>``) are confirmed until the user says
+yes once in the session,
 Ctrl-C never disconnects, leaving always detaches (``c`` at the next prompt, the engine's
 ``detach()``), and nothing the client does on its own sends a line to the debugger.
 
@@ -33,6 +34,7 @@ from prompt_toolkit.application.current import create_app_session, get_app_sessi
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import create_input
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import ColorDepth
@@ -55,7 +57,7 @@ from rpdb_client.terminal.key_bindings import make_key_bindings
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.terminal.style import make_style
-from rpdb_client.terminal.toolbar import make_continuation, make_prompt, make_toolbar
+from rpdb_client.terminal.toolbar import guarded, make_continuation, make_prompt, make_toolbar
 from rpdb_client.vocabulary.commands import PromptMode
 from rpdb_client.vocabulary.risks import block_statement, code_lines, interact_lines, risk_of
 from rpdb_client.wire.parser import PromptKind
@@ -116,7 +118,7 @@ class Repl(ClientCommands):
             color_depth=depth,
             vi_mode=settings.vi,
             key_bindings=make_key_bindings(self),
-            bottom_toolbar=make_toolbar(self) if settings.toolbar else None,
+            bottom_toolbar=self._toolbar() if settings.toolbar else None,
             refresh_interval=1.0,
             erase_when_done=True,
         )
@@ -252,8 +254,14 @@ class Repl(ClientCommands):
         kind = self.prompt_kind()
         risk = risk_of(line, kind, confirm_quit=self.settings.confirm_quit)
         if risk is not None and risk.key not in self.asked:
-            self.asked.add(risk.key)
-            self._ask(risk.warning, risk.question, lambda: self._send_command(line))
+            key = risk.key
+
+            def confirmed() -> None:
+                # Only a yes disarms the question: a no means "not that", not "stop asking".
+                self.asked.add(key)
+                self._send_command(line)
+
+            self._ask(risk.warning, risk.question, confirmed)
             return
         if self.send(line) and (kind is None or kind.is_debugger):
             self.last_command = line
@@ -307,7 +315,18 @@ class Repl(ClientCommands):
         return self.prompt_session.bottom_toolbar is not None
 
     def show_toolbar(self, shown: bool) -> None:
-        self.prompt_session.bottom_toolbar = make_toolbar(self) if shown else None
+        self.prompt_session.bottom_toolbar = self._toolbar() if shown else None
+
+    def _toolbar(self) -> Callable[[], StyleAndTextTuples]:
+        return guarded(make_toolbar(self), self._toolbar_failed)
+
+    def _toolbar_failed(self, error: Exception) -> None:
+        """A field of the toolbar raised while it was drawn: say so once, and go on without."""
+        self.prompt_session.bottom_toolbar = None
+        # Not from inside the render that called us: the notice prints above the input line.
+        asyncio.get_running_loop().call_soon(
+            lambda: self.screen.notice(wording.toolbar_failed(error), warning=True)
+        )
 
     def _prompt_mode(self) -> PromptMode:
         kind = self.prompt_kind()

@@ -200,7 +200,12 @@ def not_sent(why: object) -> str:
 NO_SESSION = "no session"
 SESSION_ENDING = "the session is ending"
 NO_SESSION_TO_DETACH = "no session to detach from"
-DETACH_WHEN_IDLE = "detaching at the next prompt (the debugger is busy)"
+DETACH_AT_NEXT_PROMPT = (
+    "a command is running: detaching at the next prompt (c there, then close). Ctrl-D again "
+    "within 2 s closes now instead: when the command ends, pdb finds the connection gone and "
+    "the program gets BdbQuit (BrokenPipeError on remote-pdb)"
+)
+CLOSING_NOW = "closing now: the program gets BdbQuit (or BrokenPipeError) when its command ends"
 SENT_WITHOUT_PROMPT = "sent without waiting for a prompt"
 LOG_USAGE = "usage: :log FILE (and :log alone stops logging)"
 ASCII_USAGE = "usage: :ascii on, :ascii off, or :ascii alone to see which"

@@ -50,7 +50,7 @@ from rpdb_client.engine.session import State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
-from rpdb_client.terminal.client_commands import ClientCommands
+from rpdb_client.terminal.client_commands import SECOND_PRESS, ClientCommands
 from rpdb_client.terminal.completer import PdbCompleter
 from rpdb_client.terminal.history import make_history
 from rpdb_client.terminal.key_bindings import make_key_bindings
@@ -64,7 +64,7 @@ from rpdb_client.wire.parser import PromptKind
 
 __all__ = ["CompactOutput", "Repl", "run_repl"]
 
-SECOND_CTRL_C = 2.0
+SECOND_CTRL_C = SECOND_PRESS
 """A second Ctrl-C within this many seconds, while the program runs, leaves safely."""
 
 # The classes of the client's own messages, beside style.py's (prompt_toolkit ignores unknowns).
@@ -89,7 +89,7 @@ class Repl(ClientCommands):
         style = merge_styles(
             [make_style(settings.style, self.color), Style.from_dict(_MESSAGE_STYLE[self.color])]
         )
-        super().__init__(settings)
+        super().__init__(settings, env.monotonic)
         self._on_yes: Callable[[], None] = lambda: None
         self._ctrl_c_at = -math.inf  # no Ctrl-C yet, whatever the clock reads
         self._hinted = False

@@ -6,6 +6,8 @@ item 6: leaving took six key presses through three messages; never more than two
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from repl_driver import CTRL_D, ENTER, Start, clean_end, drive, sent_lines, sett
 
 from rpdb_client.engine import wording
 from rpdb_client.engine.session import State
+from rpdb_client.errors import ExitStatus
 from rpdb_client.terminal.client_commands import SECOND_PRESS
 from rpdb_client.terminal.repl import Repl
 
@@ -91,3 +94,22 @@ def test_presses_further_apart_than_two_seconds_both_wait(debuggee: Start, tmp_p
     assert text.count(wording.DETACH_AT_NEXT_PROMPT) == 2 and wording.CLOSING_NOW not in text
     assert sent_lines(tmp_path)[-1] == "c"
     assert status == 0
+
+
+def test_a_hangup_after_the_input_ended_is_not_a_second_request(
+    debuggee: Start, tmp_path: Path
+) -> None:
+    """A closed terminal ends the input and sends SIGHUP, in either order: still one safe detach
+    (a second interrupt would close at once, and the program would get BdbQuit)."""
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        await busy(repl, keys, 0.5)
+        repl.terminal_gone()  # what the REPL does when its terminal's input or output fails
+        os.kill(os.getpid(), signal.SIGHUP)  # the runner's handler, in this event loop
+        await until(lambda: repl.session is None, "the end of the session")
+
+    status, _ = drive(settings_for(program, tmp_path), script)
+    clean_end(program.finish())
+    assert sent_lines(tmp_path) == [SLEEP.format(0.5), "c"]
+    assert status == ExitStatus.INTERRUPTED

@@ -113,7 +113,9 @@ class Runner:
         """Run until done; returns the exit status."""
         loop = asyncio.get_running_loop()
         for signum in _SIGNALS:
-            loop.add_signal_handler(signum, self.interrupt)
+            loop.add_signal_handler(
+                signum, self.hang_up if signum == signal.SIGHUP else self.interrupt
+            )
         try:
             return await self._run()
         finally:
@@ -134,6 +136,15 @@ class Runner:
             self.session.detach()
             if self.session.state in (State.BUSY, State.STARTING):
                 self.front_end.on_notice(_WAITING_TO_DETACH)
+
+    def hang_up(self) -> None:
+        """SIGHUP, or the front end's terminal gone: leave safely, once.
+
+        A closed terminal both hangs up and ends the input, in either order: neither is a user
+        insisting, so neither turns a safe detach into closing at once (issue 11 item 9).
+        """
+        if not self.interrupted:
+            self.interrupt()
 
     def stop_after_session(self) -> None:
         """End the run once the current session is over (the front end has nothing more)."""

@@ -141,7 +141,7 @@ class Repl(ClientCommands):
         try:
             await asyncio.wait({app_task, runner_task}, return_when=asyncio.FIRST_COMPLETED)
             if app_task.done() and not runner_task.done():
-                self.runner.interrupt()  # the input is gone (an error): leave the program safely
+                self.terminal_gone()  # the input is gone (an error): leave the program safely
             return await runner_task
         finally:
             self.screen.flush()
@@ -150,9 +150,16 @@ class Repl(ClientCommands):
                     self.app.exit(result="")
                 else:
                     app_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, EOFError, KeyboardInterrupt):
+            # EOFError, OSError: the terminal went away (what SIGHUP says too), not a failure.
+            with contextlib.suppress(asyncio.CancelledError, EOFError, KeyboardInterrupt, OSError):
                 await app_task
             self.screen.close_log()
+
+    def terminal_gone(self) -> None:
+        """The terminal closed under the client: detach safely, as on SIGHUP (which may come
+        too, before or after; a hangup is not a second request)."""
+        if self.runner is not None:
+            self.runner.hang_up()
 
     @property
     def editing_python(self) -> bool:
@@ -350,8 +357,29 @@ class CompactOutput(Vt100_Output):
     "No rows below" keeps the layout as tall as it needs to be, toolbar included.
     """
 
+    gone = False
+    """The terminal went away (its window closed): nothing more can be shown."""
+    on_gone: Callable[[], None] = staticmethod(lambda: None)
+    """Called once, when the first write finds the terminal gone."""
+
     def get_rows_below_cursor_position(self) -> int:
         return 0
+
+    def flush(self) -> None:
+        """Write what was drawn; once the terminal is gone (EIO), drop it instead of raising.
+
+        A closed window hangs up the terminal: every write then fails, and each failure would be
+        a traceback on the way out of a session that must still detach safely.
+        """
+        if self.gone:
+            self._buffer.clear()
+            return
+        try:
+            super().flush()
+        except OSError:
+            self.gone = True
+            self._buffer.clear()
+            self.on_gone()
 
 
 async def run_repl(settings: Settings, env: Environment) -> ExitStatus:
@@ -359,9 +387,11 @@ async def run_repl(settings: Settings, env: Environment) -> ExitStatus:
     term = env.environ.get("TERM")
     if is_dumb_terminal(term or ""):  # None would make it read os.environ itself
         return await _run_plain(settings, env)
-    output = CompactOutput.from_pty(env.stdout, term=term)
+    output = cast(CompactOutput, CompactOutput.from_pty(env.stdout, term=term))
     with create_app_session(input=create_input(env.stdin), output=output):
-        return await Repl(settings, env).run()
+        repl = Repl(settings, env)
+        output.on_gone = repl.terminal_gone
+        return await repl.run()
 
 
 async def _run_plain(settings: Settings, env: Environment) -> ExitStatus:

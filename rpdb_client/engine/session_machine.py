@@ -6,8 +6,8 @@ asyncio driver (:mod:`rpdb_client.engine.session`) feeds it events through its m
 received, a line typed, a timer fired, end of input, detach, the connection's end) and carries
 out the actions they return (:mod:`rpdb_client.engine.session_actions`), in order. It imports no
 asyncio, no socket and no clock: time comes in with the events that need it. Imports: the
-standard library, ``wire``'s parser, ``vocabulary`` (what a command does), and the engine's
-session actions, session endings and output watch.
+standard library, ``wire``'s parser, ``vocabulary`` (what a command does, Python blocks), and the
+engine's session actions, session endings, output watch and wording.
 
 The rules, in one place (``MAY_FOLLOW`` in session_actions is the state graph):
 
@@ -28,6 +28,7 @@ RUNNING         detach, close_running, finish       close: ENDED (continued); a 
                                                     breakpoints left waits for a prompt
 any             EOF                                 the ending by the state and the last command
                                                     (``session_endings``): ENDED
+any             pdb failed the last line (syntax)   drop the queued lines that go on its block
 DETACHING       the drain timer                     close: ENDED (detached)
 STARTING        the first-byte timer, telnet        close: ENDED (not a pdb)
 ==============  ==================================  ==============================================
@@ -38,6 +39,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Optional
 
+from rpdb_client.engine import wording
 from rpdb_client.engine.output_watch import OutputWatch
 from rpdb_client.engine.session_actions import (
     DRAIN_SECONDS,
@@ -70,7 +72,11 @@ from rpdb_client.engine.session_endings import (
     silent_peer,
     speaks_telnet,
 )
+from rpdb_client.vocabulary.risks import continues_block
 from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind, identify_foreign_peer
+
+_LINE_FAILED = ("*** SyntaxError", "*** IndentationError")
+"""How pdb says a line was not Python it could compile."""
 
 
 class SessionMachine:
@@ -104,6 +110,8 @@ class SessionMachine:
         self._timers: set[Timer] = set()
         self._query: Optional[list[str]] = None
         """The text of the side query's reply so far, while one is in flight."""
+        self._line_failed = False
+        """pdb answered the last line sent with a SyntaxError or IndentationError."""
 
     # -- what the driver may ask -------------------------------------------------------------
 
@@ -138,6 +146,8 @@ class SessionMachine:
         """A line to send: it waits for the next prompt (goes at once if the server waits)."""
         if self.ended or self.state is State.DETACHING:
             return []
+        if self._line_failed and not self.queue and continues_block(line):
+            return [Notice(wording.block_lines_not_sent(1))]  # its block's first line failed
         self.queue.append(line)
         prompt = self._idle_prompt()
         return self._answer(prompt, []) if prompt is not None else []
@@ -251,6 +261,7 @@ class SessionMachine:
         self, events: list[Event], actions: list[Action], now: Optional[float]
     ) -> list[Action]:
         """Act on one read's events; ``now`` is when they arrived (None: they hold no prompt)."""
+        dropped = self._drop_failed_block(events)
         ahead = self._answer_ahead(events, actions, now)
         for event in events:
             if self._query is not None:
@@ -262,7 +273,33 @@ class SessionMachine:
                 actions.append(ahead)
             elif isinstance(event, Prompt):
                 self._on_prompt(event, actions, now)
+        if dropped:
+            actions.append(Notice(wording.block_lines_not_sent(dropped)))
         return actions
+
+    def _drop_failed_block(self, events: list[Event]) -> int:
+        """pdb failed the last line with a syntax or indentation error: the queued lines that go
+        on its block (indented, ``else:``...) are not sent; how many were dropped.
+
+        pdb strips a line before it runs it, so the body of a failed ``if False:`` would run
+        unconditionally (Python 3.13's pdb reads a block itself and fails none of it).
+        """
+        if self._line_failed or self._query is not None or self.prompt is None:
+            return 0
+        if not self.prompt.kind.is_debugger:
+            return 0
+        failed = any(
+            isinstance(event, Output) and any(error in event.text for error in _LINE_FAILED)
+            for event in events
+        )
+        if not failed:
+            return 0
+        self._line_failed = True
+        dropped = 0
+        while self.queue and continues_block(self.queue[0]):
+            self.queue.popleft()
+            dropped += 1
+        return dropped
 
     def _answer_ahead(
         self, events: list[Event], actions: list[Action], now: Optional[float]
@@ -342,6 +379,7 @@ class SessionMachine:
     def _note_sent(self, line: str, prompt: Prompt) -> Optional[Ending]:
         """Take note of what sending ``line`` at ``prompt`` does; returns the end it asks for."""
         self.stop_number += 1
+        self._line_failed = False
         # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
         # `commands` list or at `>>> ` does not resume the program.
         effect = line_effect(line) if prompt.kind.is_debugger else NO_EFFECT

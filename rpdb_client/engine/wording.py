@@ -7,16 +7,20 @@ front ends take their sentences from here, so they say the same thing the same w
 commands do and what the client asks before a risky one are the vocabulary's
 (:mod:`rpdb_client.vocabulary.commands`), next to the commands they describe.
 
-Standard library only, and the engine's session types.
+Standard library only, and the engine's session actions (the session machine says things too,
+so this module loads neither the session's driver nor the host's sockets at run time).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from rpdb_client.engine.session import Ending, Session, SessionEnd
-from rpdb_client.host import WorkerTimeout
+from rpdb_client.engine.session_actions import Ending, SessionEnd
+
+if TYPE_CHECKING:  # the session machine says things too: it loads no driver and no socket
+    from rpdb_client.engine.session import Session
+    from rpdb_client.host import WorkerTimeout
 
 # -- sessions, in both front ends ------------------------------------------------------------
 
@@ -112,6 +116,14 @@ def waiting(target: str, sessions_done: int, keys: str) -> str:
     """Waiting for a listener (``--wait``); ``keys`` are the ones that stop waiting."""
     again = " again" if sessions_done else ""
     return f"waiting{again} for a debugger on {target} ({keys} to stop)"
+
+
+def block_lines_not_sent(count: int) -> str:
+    """Lines of a block whose line pdb failed (a SyntaxError): sent alone they would run."""
+    return (
+        f"{count} line(s) of that block not sent: pdb failed a line of it, and reads each line "
+        "as a statement of its own (F2's Python mode sends a block as one statement)"
+    )
 
 
 def lines_not_sent(count: int) -> str:

@@ -59,7 +59,13 @@ from rpdb_client.terminal.screen import Screen
 from rpdb_client.terminal.style import make_style
 from rpdb_client.terminal.toolbar import guarded, make_continuation, make_prompt, make_toolbar
 from rpdb_client.vocabulary.commands import PromptMode
-from rpdb_client.vocabulary.risks import block_statement, code_lines, interact_lines, risk_of
+from rpdb_client.vocabulary.risks import (
+    block_statement,
+    code_lines,
+    interact_lines,
+    pdb_statements,
+    risk_of,
+)
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = ["CompactOutput", "Repl", "run_repl"]
@@ -247,8 +253,12 @@ class Repl(ClientCommands):
             self._send_command(self.last_command)  # pdb's repeat, made explicit: never ""
 
     def _submit_paste(self, lines: list[str]) -> None:
-        """Several lines at once: each is a line of its own (a blank one would repeat)."""
+        """Several lines at once: each is a line of its own (a blank one would repeat), but at
+        a pdb prompt a compound statement goes as one statement (its body would run alone)."""
         lines = code_lines("\n".join(lines))
+        kind = self.prompt_kind()
+        if kind is None or kind.is_debugger:
+            lines = pdb_statements(lines)
         for index, line in enumerate(lines):
             self._submit(line)
             rest = len(lines) - index - 1

@@ -32,7 +32,9 @@ __all__ = [
     "Risk",
     "block_statement",
     "code_lines",
+    "continues_block",
     "interact_lines",
+    "pdb_statements",
     "risk_of",
 ]
 
@@ -76,6 +78,42 @@ def block_statement(lines: list[str]) -> str:
     return f"!exec(compile({block!a}, '<rpdb-connect>', 'exec'))"
 
 
+def continues_block(line: str) -> bool:
+    """``line`` goes on the statement before it: indented, or ``else:``, ``except``, ``)``..."""
+    return line[:1].isspace() or _GOES_ON.match(line) is not None
+
+
+def pdb_statements(lines: list[str]) -> list[str]:
+    """Pasted lines as a pdb prompt must get them: one line each, but a compound statement
+    (``if x:`` and its body, an open bracket, a decorator and its function) as one statement.
+
+    pdb reads every line as a whole statement (Python 3.13's pdb reads a block itself, after a
+    ``...`` prompt): ``if False:`` alone fails, and the body after it, stripped of its indent,
+    would run unconditionally. So a block goes as :func:`block_statement` makes it, as F2's
+    Python mode sends one. Other lines (pdb commands among them) go as they are.
+    """
+    statements: list[str] = []
+    block: list[str] = []
+    for line in lines:
+        if block and (
+            _wants_more("\n".join(block)) or (_is_open(block[0]) and continues_block(line))
+        ):
+            block.append(line)
+            continue
+        if block:
+            statements.append(block[0] if len(block) == 1 else block_statement(block))
+        block = [line]
+    if block:
+        statements.append(block[0] if len(block) == 1 else block_statement(block))
+    return statements
+
+
+def _wants_more(text: str) -> bool:
+    """Python needs another line whatever it is: a header without a body, an open bracket, a
+    decorator."""
+    return _compiles(text + "\n") is None
+
+
 def interact_lines(lines: list[str]) -> list[str]:
     """The lines to send at ``>>>``, with the blank lines the interactive console needs.
 
@@ -97,9 +135,14 @@ def interact_lines(lines: list[str]) -> list[str]:
 
 def _is_open(line: str) -> bool:
     """A one-line statement the console would read more lines for (``for x in y: f(x)``)."""
+    return _compiles(line) is None
+
+
+def _compiles(text: str) -> Optional[bool]:
+    """True: complete Python; None: Python that needs more lines; False: not Python."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # SyntaxWarnings of the typed code are not ours
         try:
-            return codeop.compile_command(line, "<input>", "single") is None
+            return codeop.compile_command(text, "<input>", "single") is not None or None
         except (SyntaxError, ValueError, OverflowError):
             return False

@@ -7,7 +7,7 @@ received, a line typed, a timer fired, end of input, detach, the connection's en
 out the actions they return (:mod:`rpdb_client.engine.session_actions`), in order. It imports no
 asyncio, no socket and no clock: time comes in with the events that need it. Imports: the
 standard library, ``wire``'s parser, ``vocabulary`` (what a command does, Python blocks), and the
-engine's session actions, session endings, output watch and wording.
+engine's session actions, session endings, output watch and failed lines.
 
 The rules, in one place (``MAY_FOLLOW`` in session_actions is the state graph):
 
@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Optional
 
-from rpdb_client.engine import wording
+from rpdb_client.engine.failed_lines import FailedBlock
 from rpdb_client.engine.output_watch import OutputWatch
 from rpdb_client.engine.session_actions import (
     DRAIN_SECONDS,
@@ -72,11 +72,7 @@ from rpdb_client.engine.session_endings import (
     silent_peer,
     speaks_telnet,
 )
-from rpdb_client.vocabulary.risks import continues_block
 from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind, identify_foreign_peer
-
-_LINE_FAILED = ("*** SyntaxError", "*** IndentationError")
-"""How pdb says a line was not Python it could compile."""
 
 
 class SessionMachine:
@@ -110,8 +106,7 @@ class SessionMachine:
         self._timers: set[Timer] = set()
         self._query: Optional[list[str]] = None
         """The text of the side query's reply so far, while one is in flight."""
-        self._line_failed = False
-        """pdb answered the last line sent with a SyntaxError or IndentationError."""
+        self._failed_block = FailedBlock()
 
     # -- what the driver may ask -------------------------------------------------------------
 
@@ -146,8 +141,8 @@ class SessionMachine:
         """A line to send: it waits for the next prompt (goes at once if the server waits)."""
         if self.ended or self.state is State.DETACHING:
             return []
-        if self._line_failed and not self.queue and continues_block(line):
-            return [Notice(wording.block_lines_not_sent(1))]  # its block's first line failed
+        if refused := self._failed_block.refuse(line, self.queue):  # the rest of a failed block
+            return refused
         self.queue.append(line)
         prompt = self._idle_prompt()
         return self._answer(prompt, []) if prompt is not None else []
@@ -261,7 +256,8 @@ class SessionMachine:
         self, events: list[Event], actions: list[Action], now: Optional[float]
     ) -> list[Action]:
         """Act on one read's events; ``now`` is when they arrived (None: they hold no prompt)."""
-        dropped = self._drop_failed_block(events)
+        prompt = self.prompt if self._query is None else None  # where the last line went
+        dropped = self._failed_block.drop_after(events, prompt, self.queue)
         ahead = self._answer_ahead(events, actions, now)
         for event in events:
             if self._query is not None:
@@ -273,33 +269,8 @@ class SessionMachine:
                 actions.append(ahead)
             elif isinstance(event, Prompt):
                 self._on_prompt(event, actions, now)
-        if dropped:
-            actions.append(Notice(wording.block_lines_not_sent(dropped)))
+        actions += dropped  # said after the failure is shown
         return actions
-
-    def _drop_failed_block(self, events: list[Event]) -> int:
-        """pdb failed the last line with a syntax or indentation error: the queued lines that go
-        on its block (indented, ``else:``...) are not sent; how many were dropped.
-
-        pdb strips a line before it runs it, so the body of a failed ``if False:`` would run
-        unconditionally (Python 3.13's pdb reads a block itself and fails none of it).
-        """
-        if self._line_failed or self._query is not None or self.prompt is None:
-            return 0
-        if not self.prompt.kind.is_debugger:
-            return 0
-        failed = any(
-            isinstance(event, Output) and any(error in event.text for error in _LINE_FAILED)
-            for event in events
-        )
-        if not failed:
-            return 0
-        self._line_failed = True
-        dropped = 0
-        while self.queue and continues_block(self.queue[0]):
-            self.queue.popleft()
-            dropped += 1
-        return dropped
 
     def _answer_ahead(
         self, events: list[Event], actions: list[Action], now: Optional[float]
@@ -379,7 +350,7 @@ class SessionMachine:
     def _note_sent(self, line: str, prompt: Prompt) -> Optional[Ending]:
         """Take note of what sending ``line`` at ``prompt`` does; returns the end it asks for."""
         self.stop_number += 1
-        self._line_failed = False
+        self._failed_block.sent()
         # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
         # `commands` list or at `>>> ` does not resume the program.
         effect = line_effect(line) if prompt.kind.is_debugger else NO_EFFECT

@@ -38,7 +38,6 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import create_input
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import ColorDepth
-from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.styles import Style, merge_styles
 from prompt_toolkit.utils import is_dumb_terminal
 
@@ -57,6 +56,7 @@ from rpdb_client.terminal.key_bindings import make_key_bindings
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.terminal.style import make_style
+from rpdb_client.terminal.terminal_output import CompactOutput
 from rpdb_client.terminal.toolbar import guarded, make_continuation, make_prompt, make_toolbar
 from rpdb_client.vocabulary.commands import PromptMode
 from rpdb_client.vocabulary.risks import (
@@ -68,7 +68,7 @@ from rpdb_client.vocabulary.risks import (
 )
 from rpdb_client.wire.parser import PromptKind
 
-__all__ = ["CompactOutput", "Repl", "run_repl"]
+__all__ = ["Repl", "run_repl"]
 
 SECOND_CTRL_C = SECOND_PRESS
 """A second Ctrl-C within this many seconds, while the program runs, leaves safely."""
@@ -355,41 +355,6 @@ class Repl(ClientCommands):
 
     def _lexer(self) -> Optional[Lexer]:
         return None if self.question is not None else self._lexers[self.editing_python]
-
-
-class CompactOutput(Vt100_Output):
-    """A terminal output that keeps the input line and the toolbar right under the output.
-
-    prompt_toolkit draws a bottom toolbar only once it knows the rows below the cursor, which a
-    vt100 terminal tells through a cursor position report. The REPL reprints above its input
-    line at every reply, which forgets that height, so the toolbar would vanish until the next
-    report came back (flicker), and never show where reports are off (PROMPT_TOOLKIT_NO_CPR).
-    "No rows below" keeps the layout as tall as it needs to be, toolbar included.
-    """
-
-    gone = False
-    """The terminal went away (its window closed): nothing more can be shown."""
-    on_gone: Callable[[], None] = staticmethod(lambda: None)
-    """Called once, when the first write finds the terminal gone."""
-
-    def get_rows_below_cursor_position(self) -> int:
-        return 0
-
-    def flush(self) -> None:
-        """Write what was drawn; once the terminal is gone (EIO), drop it instead of raising.
-
-        A closed window hangs up the terminal: every write then fails, and each failure would be
-        a traceback on the way out of a session that must still detach safely.
-        """
-        if self.gone:
-            self._buffer.clear()
-            return
-        try:
-            super().flush()
-        except OSError:
-            self.gone = True
-            self._buffer.clear()
-            self.on_gone()
 
 
 async def run_repl(settings: Settings, env: Environment) -> ExitStatus:

@@ -379,10 +379,12 @@ def test_blocks_typed_at_interacts_prompt_go_line_by_line(debuggee: Start, tmp_p
         await until(lambda: repl.question is not None, "the exit() question")
         keys.send_text(CTRL_D)  # declines
         await until(lambda: repl.question is None, "no")
-        keys.send_text(CTRL_D)  # leaving from >>> cannot be safe: the REPL says so
+        keys.send_text(CTRL_D)  # leaving from >>> cannot be safe before 3.13: asked first
+        await until(lambda: repl.question is not None, "the leaving question")
+        keys.send_text("y" + ENTER)
 
     _, text = drive(settings_for(program, tmp_path), script)
-    program.finish()
+    assert "BdbQuit" in str(program.finish()["error"])  # as the question said
     assert sent_lines(tmp_path) == [
         "interact",
         "for i in range(2):",

@@ -188,6 +188,25 @@ PYTHON_MODE_ON = (
     "Enter) sends it; F2 or :python leaves"
 )
 DECLINED = "not sent"
+LEAVE_QUESTION = "Leave? [y/N] "
+
+
+def leaving_interact(version: Optional[tuple[int, int]]) -> str:
+    """What Ctrl-D at ``>>>`` does to a program running ``version`` (None: not known)."""
+    if version is not None and version >= (3, 13):
+        return (
+            f"Ctrl-D at >>>: the program runs Python {version[0]}.{version[1]}, where exit() "
+            "returns to pdb: the client sends exit(), then c at pdb's prompt (the program goes on)"
+        )
+    which = (
+        f"the program runs Python {version[0]}.{version[1]}"
+        if version is not None
+        else "the program's Python is not known (it is asked before interact, at an idle prompt)"
+    )
+    return (
+        f"Ctrl-D at >>>: {which}. Before 3.13 no way out of interact is safe: leaving closes the "
+        "connection and the program gets BdbQuit (exit() would end it with SystemExit)"
+    )
 
 
 def toolbar_failed(error: Exception) -> str:

@@ -55,6 +55,8 @@ class ClientCommands(ReplFrontEnd):
         self.clock = clock
         """The run's monotonic clock: how far apart two presses of a key are."""
         self._detach_asked_at = -math.inf  # no detach asked yet, whatever the clock reads
+        self._ctrl_c_at = -math.inf
+        self._hinted = False
         self._handlers: dict[str, Handler] = {
             command.name: getattr(self, handler_name(command)) for command in CLIENT_COMMANDS
         }
@@ -76,6 +78,10 @@ class ClientCommands(ReplFrontEnd):
         raise NotImplementedError
 
     def toggle_python_mode(self) -> None:
+        raise NotImplementedError
+
+    def cancel_question(self) -> None:
+        """Drop the question the client asks (the answer is no)."""
         raise NotImplementedError
 
     @property
@@ -147,6 +153,32 @@ class ClientCommands(ReplFrontEnd):
         self.screen.notice(wording.ASCII_STATE[self.ascii])
 
     # -- shared with the keys ----------------------------------------------------------------
+
+    def ctrl_c(self, had_text: bool) -> None:
+        """Ctrl-C (the line is cleared): decline a question; at a prompt nothing more (a hint
+        once); while the program runs, explain, and leave safely on a second one."""
+        if self.question is not None:
+            self.cancel_question()
+            return
+        session, runner = self.session, self.runner
+        if session is None:
+            if self.waiting and runner is not None:
+                self.screen.notice(wording.STOPPED_WAITING)
+                runner.interrupt()
+            return
+        if session.state is State.AT_PROMPT:
+            if not had_text and not self._hinted:
+                self._hinted = True
+                self.screen.notice(wording.CTRL_C_AT_PROMPT)
+            return
+        now = self.clock()
+        if now - self._ctrl_c_at <= SECOND_PRESS and runner is not None:
+            self._ctrl_c_at = -math.inf
+            self.screen.notice(wording.LEAVING_SAFELY)
+            runner.interrupt()
+            return
+        self._ctrl_c_at = now
+        self.screen.notice(wording.CTRL_C_WHILE_RUNNING, warning=True)
 
     def detach(self, *, leave: bool) -> None:
         """Leave the session safely (``c`` at its next prompt); ``leave``: then exit.

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from typing import Callable, Literal, Optional, cast
 
 from prompt_toolkit import PromptSession
@@ -54,17 +53,20 @@ from rpdb_client.terminal.completer import PdbCompleter
 from rpdb_client.terminal.history import make_history
 from rpdb_client.terminal.key_bindings import make_key_bindings
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
+from rpdb_client.terminal.program_python import ProgramPython
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.terminal.style import make_style
 from rpdb_client.terminal.terminal_output import CompactOutput
 from rpdb_client.terminal.toolbar import guarded, make_continuation, make_prompt, make_toolbar
-from rpdb_client.vocabulary.commands import PromptMode
+from rpdb_client.vocabulary.commands import INTERACT_RISK, PromptMode
 from rpdb_client.vocabulary.risks import (
+    EXIT_RETURNS_FROM,
     block_statement,
     code_lines,
     interact_lines,
     pdb_statements,
     risk_of,
+    risk_on,
 )
 from rpdb_client.wire.parser import PromptKind
 
@@ -97,8 +99,7 @@ class Repl(ClientCommands):
         )
         super().__init__(settings, env.monotonic)
         self._on_yes: Callable[[], None] = lambda: None
-        self._ctrl_c_at = -math.inf  # no Ctrl-C yet, whatever the clock reads
-        self._hinted = False
+        self.program = ProgramPython()
         self._early_warnings: list[str] = []
         self.history = make_history(settings, env.environ, self._early_warnings.append)
         self._lexers = {False: PygmentsLexer(PdbLexer), True: PygmentsLexer(PdbPythonLexer)}
@@ -183,36 +184,33 @@ class Repl(ClientCommands):
     # -- keys (key_bindings.KeyActions) ------------------------------------------------------
 
     def interrupt(self, buffer: Buffer) -> None:
-        """Ctrl-C: clear the line; while the program runs, explain, and leave on a second one."""
+        """Ctrl-C: clear the line; what else it means is :meth:`ctrl_c`'s."""
         had_text = bool(buffer.text)
         buffer.reset()
-        if self.question is not None:
-            self._cancel_question()
-            return
-        session, runner = self.session, self.runner
-        if session is None:
-            if self.waiting and runner is not None:
-                self.screen.notice(wording.STOPPED_WAITING)
-                runner.interrupt()
-            return
-        if session.state is State.AT_PROMPT:
-            if not had_text and not self._hinted:
-                self._hinted = True
-                self.screen.notice(wording.CTRL_C_AT_PROMPT)
-            return
-        now = self.env.monotonic()
-        if now - self._ctrl_c_at <= SECOND_CTRL_C and runner is not None:
-            self._ctrl_c_at = -math.inf
-            self.screen.notice(wording.LEAVING_SAFELY)
-            runner.interrupt()
-            return
-        self._ctrl_c_at = now
-        self.screen.notice(wording.CTRL_C_WHILE_RUNNING, warning=True)
+        self.ctrl_c(had_text)
 
     def end_of_input(self) -> None:
-        """Ctrl-D on an empty line: detach safely and exit (or decline a question)."""
+        """Ctrl-D on an empty line: detach safely and exit (or decline a question); at ``>>>``
+        ask first, saying what leaving does on the program's Python."""
         if self.question is not None:
-            self._cancel_question()
+            self.cancel_question()
+            return
+        kind = self.prompt_kind()
+        if kind is not None and kind.is_python:
+            version = self.program.version(self.session)
+            leave = lambda: self._leave_interact(version)  # noqa: E731 - one line, one use
+            self._ask(wording.leaving_interact(version), wording.LEAVE_QUESTION, leave)
+            return
+        self.detach(leave=True)
+
+    def _leave_interact(self, version: Optional[tuple[int, int]]) -> None:
+        """From 3.13, exit() returns to pdb, where the detach's c follows; before, only closing
+        is left (the program gets BdbQuit, as the question said)."""
+        returns = version is not None and version >= EXIT_RETURNS_FROM
+        if returns and self.session is not None and self.send("exit()"):
+            if self.runner is not None:
+                self.runner.stop_after_session()
+            self.session.finish()
             return
         self.detach(leave=True)
 
@@ -229,6 +227,14 @@ class Repl(ClientCommands):
         text = buffer.text
         if self.question is not None:
             buffer.reset()  # an answer is not worth a place in the history
+        if self.program.held is not None:
+            self.program.held.append(text)  # after the interact being decided
+        else:
+            self._take(text)
+        return False
+
+    def _take(self, text: str) -> None:
+        if self.question is not None:
             self._answer(text)
         elif self.editing_python and not text.lstrip().startswith(":"):
             self._send_block(text)
@@ -237,7 +243,6 @@ class Repl(ClientCommands):
         else:
             self._submit(text)
         self.app.invalidate()
-        return False
 
     def _submit(self, line: str) -> None:
         stripped = line.strip()
@@ -262,14 +267,22 @@ class Repl(ClientCommands):
         for index, line in enumerate(lines):
             self._submit(line)
             rest = len(lines) - index - 1
+            if self.program.held is not None:
+                self.program.held += lines[index + 1 :]
+                return
             if self.question is not None and rest:
                 self.screen.notice(wording.answer_first(rest))
                 return
 
     def _send_command(self, line: str) -> None:
         """A line for the debugger's prompt, after the once-per-session confirmations."""
-        kind = self.prompt_kind()
+        kind, session = self.prompt_kind(), self.session
         risk = risk_of(line, kind, confirm_quit=self.settings.confirm_quit)
+        interact = risk is not None and risk.key == INTERACT_RISK.key
+        if interact and session is not None and not self.program.asked(session):
+            self.program.ask(session, lambda: self._send_command(line), self._take)
+            return
+        risk = risk_on(risk, self.program.version(session))
         if risk is not None and risk.key not in self.asked:
             key = risk.key
 
@@ -310,7 +323,7 @@ class Repl(ClientCommands):
         else:
             self.screen.notice(wording.DECLINED)
 
-    def _cancel_question(self) -> None:
+    def cancel_question(self) -> None:
         self.question = None
         self.screen.notice(wording.DECLINED)
         self.app.invalidate()

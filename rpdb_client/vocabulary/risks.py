@@ -19,6 +19,8 @@ import warnings
 from typing import Optional
 
 from rpdb_client.vocabulary.commands import (
+    EXIT_RISK,
+    INTERACT_RISK,
     PYTHON_CALL_RISKS,
     QUIT_RISK,
     Risk,
@@ -29,6 +31,7 @@ from rpdb_client.vocabulary.commands import (
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = [
+    "EXIT_RETURNS_FROM",
     "Risk",
     "block_statement",
     "code_lines",
@@ -36,7 +39,11 @@ __all__ = [
     "interact_lines",
     "pdb_statements",
     "risk_of",
+    "risk_on",
 ]
+
+EXIT_RETURNS_FROM = (3, 13)
+"""From this Python on, ``exit()`` at ``interact``'s ``>>>`` returns to pdb (``local_exit``)."""
 
 # `exit()` or `quit(0)` at `>>>`: the call of a name the vocabulary says is a risk there.
 _RISKY_CALL = re.compile(rf"\s*({'|'.join(PYTHON_CALL_RISKS)})\s*\(.*\)\s*")
@@ -62,6 +69,17 @@ def risk_of(line: str, kind: Optional[PromptKind], *, confirm_quit: bool = True)
         if risk is not None and (confirm_quit or risk is not QUIT_RISK):
             return risk.about(word)
     return None
+
+
+def risk_on(risk: Optional[Risk], python: Optional[tuple[int, int]]) -> Optional[Risk]:
+    """``risk`` for a program that runs ``python`` (None: not known, so the worst case).
+
+    From :data:`EXIT_RETURNS_FROM` on, ``exit()`` at ``>>>`` leads back to pdb: neither it nor
+    ``interact`` harms the program there.
+    """
+    returns = python is not None and python >= EXIT_RETURNS_FROM
+    safe_there = risk is not None and risk.key in (INTERACT_RISK.key, EXIT_RISK.key)
+    return None if returns and safe_there else risk
 
 
 def code_lines(text: str) -> list[str]:

@@ -10,12 +10,11 @@ session and frame-name helpers; never prints.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import secrets
 from typing import TYPE_CHECKING, Optional
 
-from rpdb_client.engine.frame_names import QUERY_DEADLINE, unrelated_text
+from rpdb_client.engine.frame_names import QUERY_DEADLINE, marked_value, unrelated_text
 
 if TYPE_CHECKING:
     from rpdb_client.engine.session import Session
@@ -32,23 +31,9 @@ def build_version_query(marker: str) -> str:
 
 def parse_version_reply(text: str, marker: str) -> Optional[tuple[int, int]]:
     """``(3, 13)`` from the query's reply, or None when the reply is not the expected answer."""
-    start = f"('{marker}', ("
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith(start):
-            continue
-        try:
-            value = ast.literal_eval(line)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return None
-        version = value[1] if isinstance(value, tuple) and len(value) == 2 else None
-        if (
-            isinstance(version, tuple)
-            and len(version) == 2
-            and all(type(n) is int for n in version)
-        ):
-            return (version[0], version[1])
-        return None
+    version = marked_value(text, marker)
+    if isinstance(version, tuple) and len(version) == 2 and all(type(n) is int for n in version):
+        return (version[0], version[1])
     return None
 
 

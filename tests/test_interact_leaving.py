@@ -121,3 +121,25 @@ def test_interact_and_exit_are_risks_only_before_3_13() -> None:
     assert risk_on(interact, (3, 12)) is interact and risk_on(exit_call, None) is exit_call
     quit_ = risk_of("q", PromptKind.PDB)
     assert risk_on(quit_, (3, 13)) is quit_  # q raises BdbQuit on every version
+
+
+def test_detach_at_the_python_prompt_asks_too(debuggee: Start, tmp_path: Path) -> None:
+    """:detach and :quit leave as Ctrl-D does: at >>> they ask first."""
+    program = debuggee("rpdb", "simple")
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("interact" + ENTER)
+        if THIS < (3, 13):
+            await until(lambda: repl.question is not None, "the interact question")
+            keys.send_text("y" + ENTER)
+        await at_python_prompt(repl)
+        assert await answer(repl, keys, ":detach" + ENTER, "n") == wording.LEAVE_QUESTION
+        assert await answer(repl, keys, ":quit" + ENTER, "y") == wording.LEAVE_QUESTION
+
+    _, text = drive(settings_for(program, tmp_path), script)
+    record = program.finish()
+    assert text.count(wording.leaving_interact(THIS)) == 2
+    if THIS < (3, 13):
+        assert "BdbQuit" in str(record["error"])
+    else:
+        clean_end(record)

@@ -195,7 +195,7 @@ def leaving_interact(version: Optional[tuple[int, int]]) -> str:
     """What Ctrl-D at ``>>>`` does to a program running ``version`` (None: not known)."""
     if version is not None and version >= (3, 13):
         return (
-            f"Ctrl-D at >>>: the program runs Python {version[0]}.{version[1]}, where exit() "
+            f"leaving from >>>: the program runs Python {version[0]}.{version[1]}, where exit() "
             "returns to pdb: the client sends exit(), then c at pdb's prompt (the program goes on)"
         )
     which = (
@@ -204,8 +204,8 @@ def leaving_interact(version: Optional[tuple[int, int]]) -> str:
         else "the program's Python is not known (it is asked before interact, at an idle prompt)"
     )
     return (
-        f"Ctrl-D at >>>: {which}. Before 3.13 no way out of interact is safe: leaving closes the "
-        "connection and the program gets BdbQuit (exit() would end it with SystemExit)"
+        f"leaving from >>>: {which}. Before 3.13 no way out of interact is safe: leaving closes "
+        "the connection and the program gets BdbQuit (exit() would end it with SystemExit)"
     )
 
 

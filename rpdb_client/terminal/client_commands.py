@@ -84,6 +84,10 @@ class ClientCommands(ReplFrontEnd):
         """Drop the question the client asks (the answer is no)."""
         raise NotImplementedError
 
+    def request_leave(self, *, leave: bool) -> None:
+        """The user asks to leave (``leave``: and exit); the subclass may ask first."""
+        self.detach(leave=leave)
+
     @property
     def toolbar_shown(self) -> bool:
         raise NotImplementedError
@@ -104,10 +108,10 @@ class ClientCommands(ReplFrontEnd):
         self.screen.write([("", client_help_text(shown) + "\n" + wording.KEYS_HELP + "\n")])
 
     def do_detach(self, arg: str) -> None:
-        self.detach(leave=False)
+        self.request_leave(leave=False)
 
     def do_quit(self, arg: str) -> None:
-        self.detach(leave=True)
+        self.request_leave(leave=True)
 
     def do_log(self, arg: str) -> None:
         if arg:

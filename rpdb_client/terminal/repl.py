@@ -190,29 +190,33 @@ class Repl(ClientCommands):
         self.ctrl_c(had_text)
 
     def end_of_input(self) -> None:
-        """Ctrl-D on an empty line: detach safely and exit (or decline a question); at ``>>>``
-        ask first, saying what leaving does on the program's Python."""
+        """Ctrl-D on an empty line: leave safely and exit (or decline a question)."""
         if self.question is not None:
             self.cancel_question()
             return
-        kind = self.prompt_kind()
-        if kind is not None and kind.is_python:
-            version = self.program.version(self.session)
-            leave = lambda: self._leave_interact(version)  # noqa: E731 - one line, one use
-            self._ask(wording.leaving_interact(version), wording.LEAVE_QUESTION, leave)
-            return
-        self.detach(leave=True)
+        self.request_leave(leave=True)
 
-    def _leave_interact(self, version: Optional[tuple[int, int]]) -> None:
+    def request_leave(self, *, leave: bool) -> None:
+        """Ctrl-D, ``:quit``, ``:detach``: at ``>>>`` ask first, saying what leaving does on the
+        program's Python; elsewhere detach at once."""
+        kind = self.prompt_kind()
+        if kind is None or not kind.is_python:
+            self.detach(leave=leave)
+            return
+        version = self.program.version(self.session)
+        on_yes = lambda: self._leave_interact(version, leave)  # noqa: E731 - one use
+        self._ask(wording.leaving_interact(version), wording.LEAVE_QUESTION, on_yes)
+
+    def _leave_interact(self, version: Optional[tuple[int, int]], leave: bool) -> None:
         """From 3.13, exit() returns to pdb, where the detach's c follows; before, only closing
         is left (the program gets BdbQuit, as the question said)."""
         returns = version is not None and version >= EXIT_RETURNS_FROM
         if returns and self.session is not None and self.send("exit()"):
-            if self.runner is not None:
+            if self.runner is not None and (leave or not self.settings.wait):
                 self.runner.stop_after_session()
             self.session.finish()
             return
-        self.detach(leave=True)
+        self.detach(leave=leave)
 
     def toggle_python_mode(self) -> None:
         self.python_mode = not self.python_mode

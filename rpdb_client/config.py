@@ -10,6 +10,7 @@ only receives their values. Standard library only (tomllib, or tomli before Pyth
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import sys
@@ -106,8 +107,9 @@ def _port(value: Any) -> int:
 
 def _seconds(minimum: float) -> Check:
     def check(value: Any) -> float:
-        if not _is_number(value) or value < minimum:
-            raise ValueError(f"expected a number of seconds, at least {minimum:g}")
+        # inf and nan compare as no limit at all: the toolbar's countdown cannot show them.
+        if not _is_number(value) or not math.isfinite(value) or value < minimum:
+            raise ValueError(f"expected a finite number of seconds, at least {minimum:g}")
         return float(value)
 
     return check

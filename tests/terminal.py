@@ -36,12 +36,23 @@ def terminal_env(**changes: str) -> dict[str, str]:
 class Terminal:
     """``rpdb-connect ARGS`` in a pseudo-terminal, its screen rendered by pyte."""
 
-    def __init__(self, *args: str, env: Optional[dict[str, str]] = None) -> None:
+    def __init__(
+        self, *args: str, env: Optional[dict[str, str]] = None, stderr: Optional[Path] = None
+    ) -> None:
+        """``stderr``: the client's standard error goes to this file instead of the terminal
+        (what it writes once the terminal is gone can still be read)."""
         self.screen = pyte.Screen(COLUMNS, ROWS)
         self._stream = pyte.ByteStream(self.screen)
         self.raw = bytearray()
+        command, argv = RPDB_CONNECT, list(args)
+        if stderr is not None:  # exec: the shell's PID is the client's
+            command, argv = "/bin/sh", ["-c", 'exec "$0" "$@" 2>"$RPDB_TEST_STDERR"', *argv]
+            argv.insert(2, RPDB_CONNECT)
+        env = dict(env or terminal_env())
+        if stderr is not None:
+            env["RPDB_TEST_STDERR"] = str(stderr)
         self.child: pexpect.spawn[bytes] = pexpect.spawn(
-            RPDB_CONNECT, list(args), env=env or terminal_env(), dimensions=(ROWS, COLUMNS)
+            command, argv, env=env, dimensions=(ROWS, COLUMNS)
         )
 
     @property
@@ -103,8 +114,10 @@ class Terminal:
 def terminal() -> Iterator[Callable[..., Terminal]]:
     started: list[Terminal] = []
 
-    def start(*args: str, env: Optional[dict[str, str]] = None) -> Terminal:
-        term = Terminal(*args, env=env)
+    def start(
+        *args: str, env: Optional[dict[str, str]] = None, stderr: Optional[Path] = None
+    ) -> Terminal:
+        term = Terminal(*args, env=env, stderr=stderr)
         started.append(term)
         return term
 

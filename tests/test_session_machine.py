@@ -177,6 +177,33 @@ LINES: dict[str, Script] = {
          "show \"*** UnicodeEncodeError: 'ascii' codec can't encode\\n\"",
          "state at prompt", "ask (Pdb)"],
     ),
+    "a block whose first line pdb failed: its queued body is not sent": (
+        typed("if False:"), [],
+        typed("    x = 5"), [],
+        typed("else:"), [],
+        typed("p 1"), [],
+        got(b"(Pdb) "), ["state busy", "send if False:", "echo (Pdb) if False:"],
+        got(b"*** SyntaxError: incomplete input\n(Pdb) "),
+        ["send p 1", "show '*** SyntaxError: incomplete input\\n'", "echo (Pdb) p 1",
+         "notice 2 line(s) of that block not sent"],
+        got(b"1\n(Pdb) "), ["show '1\\n'", "state at prompt", "ask (Pdb)"],
+    ),
+    "a body line typed after its block failed is not sent; the next statement is": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        typed("for i in x:"), ["state busy", "send for i in x:", "echo (Pdb) for i in x:"],
+        got(b"*** IndentationError: expected an indented block\n(Pdb) "),
+        ["show '*** IndentationError: expected an indented block\\n'", "state at prompt",
+         "ask (Pdb)"],
+        typed("    f(i)"), ["notice 1 line(s) of that block not sent"],
+        typed("p 2"), ["state busy", "send p 2", "echo (Pdb) p 2"],
+        typed("    p 3"), [],
+    ),
+    "indented lines after a line that did not fail are sent": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        typed("p 1"), ["state busy", "send p 1", "echo (Pdb) p 1"],
+        typed("    p 2"), [],
+        got(b"1\n(Pdb) "), ["send     p 2", "show '1\\n'", "echo (Pdb)     p 2"],
+    ),
 }  # fmt: skip
 
 LEAVING: dict[str, Script] = {

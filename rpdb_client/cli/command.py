@@ -126,6 +126,7 @@ def _flag(
 @click.option(
     "--connect-timeout",
     type=click.FloatRange(min=0.1),
+    callback=option_checks.check_finite,
     help="Seconds to wait for the debugger's first output before giving up "
     f"(default: {DEFAULTS.connect_timeout:g}).",
 )
@@ -190,6 +191,7 @@ def _flag(
 @click.option(
     "--timeout-hint",
     type=click.FloatRange(min=0.001),
+    callback=option_checks.check_finite,
     metavar="SECONDS",
     help="The worker's time limit, when it cannot be found from the process.",
 )

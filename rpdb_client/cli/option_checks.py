@@ -8,8 +8,9 @@ line and exits with status 2. Imports click and the settings only.
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any
+from typing import Any, Optional
 
 import click
 from click.core import ParameterSource
@@ -27,6 +28,15 @@ def check_regex(
         except re.error as error:
             raise click.BadParameter(f"{value!r} is not a regular expression: {error}") from None
     return values
+
+
+def check_finite(
+    _ctx: click.Context, _param: click.Parameter, value: Optional[float]
+) -> Optional[float]:
+    """A number of seconds must be finite: click's FloatRange lets inf and nan through."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
 
 
 def check_combinations(ctx: click.Context, settings: Settings, params: dict[str, Any]) -> None:

@@ -72,7 +72,16 @@ def parse_reply(text: str, marker: str) -> Optional[list[str]]:
     Only a line that is exactly the tuple's ``repr`` counts: an exception (``*** NameError``),
     another thread's output or anything else yields None. CRLF (remote-pdb) is fine.
     """
-    start = f"('{marker}', ["
+    value = marked_value(text, marker)
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return list(value)
+    return None
+
+
+def marked_value(text: str, marker: str) -> object:
+    """``value`` from the first line of ``text`` that is the ``repr`` of ``(marker, value)``, as
+    a side query prints it with ``p``; None when there is no such line (an error, other text)."""
+    start = f"('{marker}', "
     for line in text.splitlines():
         line = line.strip()
         if not line.startswith(start):
@@ -81,14 +90,8 @@ def parse_reply(text: str, marker: str) -> Optional[list[str]]:
             value = ast.literal_eval(line)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             return None
-        if (
-            isinstance(value, tuple)
-            and len(value) == 2
-            and value[0] == marker
-            and isinstance(value[1], list)
-            and all(isinstance(name, str) for name in value[1])
-        ):
-            return list(value[1])
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == marker:
+            return value[1]
         return None
     return None
 

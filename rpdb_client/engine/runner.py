@@ -16,7 +16,12 @@ from typing import Callable, Optional, Protocol
 from rpdb_client.config import Settings
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
 from rpdb_client.engine.session import Session, SessionEnd, SessionListener, State
-from rpdb_client.engine.wording import address, timeout_warning
+from rpdb_client.engine.wording import (
+    REMOTE_WARNING,
+    WAITING_TO_DETACH,
+    address,
+    timeout_warning,
+)
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
 from rpdb_client.host import ListenerScan
 from rpdb_client.wire.addresses import connect_address, is_local
@@ -113,7 +118,9 @@ class Runner:
         """Run until done; returns the exit status."""
         loop = asyncio.get_running_loop()
         for signum in _SIGNALS:
-            loop.add_signal_handler(signum, self.interrupt)
+            loop.add_signal_handler(
+                signum, self.hang_up if signum == signal.SIGHUP else self.interrupt
+            )
         try:
             return await self._run()
         finally:
@@ -133,7 +140,16 @@ class Runner:
         if self.session is not None:
             self.session.detach()
             if self.session.state in (State.BUSY, State.STARTING):
-                self.front_end.on_notice(_WAITING_TO_DETACH)
+                self.front_end.on_notice(WAITING_TO_DETACH)
+
+    def hang_up(self) -> None:
+        """SIGHUP, or the front end's terminal gone: leave safely, once.
+
+        A closed terminal both hangs up and ends the input, in either order: neither is a user
+        insisting, so neither turns a safe detach into closing at once (issue 11 item 9).
+        """
+        if not self.interrupted:
+            self.interrupt()
 
     def stop_after_session(self) -> None:
         """End the run once the current session is over (the front end has nothing more)."""
@@ -218,7 +234,7 @@ class Runner:
         if not is_local(host):
             if not self._warned_remote:
                 self._warned_remote = True
-                self.front_end.on_notice(_REMOTE_WARNING.format(host=host))
+                self.front_end.on_notice(REMOTE_WARNING.format(host=host))
             return None
         try:
             return await self._peers.identify(connection.local, connection.peer)
@@ -361,16 +377,6 @@ class Runner:
         for listener, _ in same_process.waiting():
             return await Connection.open(connect_address(listener.address), listener.port, timeout)
         raise ConnectionRefused("the program has not stopped again yet")
-
-
-_WAITING_TO_DETACH = (
-    "waiting for the debugger's next prompt to detach safely (a command is still running); "
-    "press Ctrl-C again to close at once, which raises BdbQuit in the program"
-)
-_REMOTE_WARNING = (
-    "{host} is not this machine: pdb's traffic is neither authenticated nor encrypted; "
-    "prefer an SSH tunnel (ssh -L 4444:127.0.0.1:4444 {host}, then connect to 127.0.0.1)"
-)
 
 
 class _Unseen:

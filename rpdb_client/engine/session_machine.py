@@ -1,22 +1,17 @@
 """The session's decisions, without I/O: events in, actions out (docs/protocol.md sections 3, 4).
 
 Owns everything that decides what a session does, like h11's ``_state.py``: which line goes out at
-which prompt, how a session ends, the safe way out, side queries, and the timers it needs. The
-asyncio driver (:mod:`rpdb_client.engine.session`) feeds it events through its methods (bytes
-received, a line typed, a timer fired, end of input, detach, the connection's end) and carries
-out the actions they return (:mod:`rpdb_client.engine.session_actions`), in order. It imports no
-asyncio, no socket and no clock: time comes in with the events that need it. Imports: the
-standard library, ``wire``'s parser, ``vocabulary`` (what a command does), and the engine's
-session actions, session endings and output watch.
-
+which prompt, how a session ends, the safe way out, side queries, the timers it needs. The asyncio
+driver (:mod:`rpdb_client.engine.session`) feeds it events (bytes, a typed line, a timer, end of
+input, detach, the connection's end) and carries out the actions they return, in order. No
+asyncio, no socket, no clock (time comes in with the events that need it).
 The rules, in one place (``MAY_FOLLOW`` in session_actions is the state graph):
 
 ==============  ==================================  ==============================================
 state           event                               actions, then the state
 ==============  ==================================  ==============================================
-any             a prompt, a line queued             send it (one line per prompt: rpdb drops
-                                                    input that comes early): BUSY, or RUNNING
-                                                    after a ``continue``
+any             a prompt, a line queued             send it (one per prompt: rpdb drops early
+                                                    input): BUSY, or RUNNING after ``continue``
 any             a prompt, nothing queued            ask the user: AT_PROMPT
 any             a prompt, nothing queued, leaving   probe the peer, then the prompt's way out:
                                                     ``end``, ``n``, ``cl N..`` and at last ``c``
@@ -24,10 +19,10 @@ any             a prompt, nothing queued, leaving   probe the peer, then the pro
 AT_PROMPT       a line typed, finish, detach        as at a prompt (the server waits at one)
 AT_PROMPT       a side query (``(Pdb)`` only)       send it; its reply is kept, not shown
 BUSY, STARTING  finish, detach                      wait for the next prompt
-RUNNING         detach, close_running, finish       close: ENDED (continued); a finish with
-                                                    breakpoints left waits for a prompt
-any             EOF                                 the ending by the state and the last command
-                                                    (``session_endings``): ENDED
+RUNNING         detach, close_running, finish       close: ENDED (continued); with breakpoints
+                                                    left, a finish waits for a prompt
+any             EOF                                 ENDED, as the state and last line say
+any             pdb failed the last line (syntax)   drop the queued lines that go on its block
 DETACHING       the drain timer                     close: ENDED (detached)
 STARTING        the first-byte timer, telnet        close: ENDED (not a pdb)
 ==============  ==================================  ==============================================
@@ -38,6 +33,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Optional
 
+from rpdb_client.engine.failed_lines import FailedBlock
 from rpdb_client.engine.output_watch import OutputWatch
 from rpdb_client.engine.session_actions import (
     DRAIN_SECONDS,
@@ -104,6 +100,7 @@ class SessionMachine:
         self._timers: set[Timer] = set()
         self._query: Optional[list[str]] = None
         """The text of the side query's reply so far, while one is in flight."""
+        self._failed_block = FailedBlock()
 
     # -- what the driver may ask -------------------------------------------------------------
 
@@ -138,6 +135,8 @@ class SessionMachine:
         """A line to send: it waits for the next prompt (goes at once if the server waits)."""
         if self.ended or self.state is State.DETACHING:
             return []
+        if refused := self._failed_block.refuse(line, self.queue):  # the rest of a failed block
+            return refused
         self.queue.append(line)
         prompt = self._idle_prompt()
         return self._answer(prompt, []) if prompt is not None else []
@@ -251,6 +250,8 @@ class SessionMachine:
         self, events: list[Event], actions: list[Action], now: Optional[float]
     ) -> list[Action]:
         """Act on one read's events; ``now`` is when they arrived (None: they hold no prompt)."""
+        prompt = self.prompt if self._query is None else None  # where the last line went
+        dropped = self._failed_block.drop_after(events, prompt, self.queue)
         ahead = self._answer_ahead(events, actions, now)
         for event in events:
             if self._query is not None:
@@ -262,6 +263,7 @@ class SessionMachine:
                 actions.append(ahead)
             elif isinstance(event, Prompt):
                 self._on_prompt(event, actions, now)
+        actions += dropped  # said after the failure is shown
         return actions
 
     def _answer_ahead(
@@ -342,6 +344,7 @@ class SessionMachine:
     def _note_sent(self, line: str, prompt: Prompt) -> Optional[Ending]:
         """Take note of what sending ``line`` at ``prompt`` does; returns the end it asks for."""
         self.stop_number += 1
+        self._failed_block.sent()
         # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
         # `commands` list or at `>>> ` does not resume the program.
         effect = line_effect(line) if prompt.kind.is_debugger else NO_EFFECT

@@ -7,22 +7,35 @@ front ends take their sentences from here, so they say the same thing the same w
 commands do and what the client asks before a risky one are the vocabulary's
 (:mod:`rpdb_client.vocabulary.commands`), next to the commands they describe.
 
-Standard library only, and the engine's session types.
+Standard library only, and the engine's session actions (the session machine says things too,
+so this module loads neither the session's driver nor the host's sockets at run time).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from rpdb_client.engine.session import Ending, Session, SessionEnd
-from rpdb_client.host import WorkerTimeout
+from rpdb_client.engine.session_actions import Ending, SessionEnd
+
+if TYPE_CHECKING:  # the session machine says things too: it loads no driver and no socket
+    from rpdb_client.engine.session import Session
+    from rpdb_client.host import WorkerTimeout
 
 # -- sessions, in both front ends ------------------------------------------------------------
 
 REFUSED_HINT = (
     "Is set_trace() reached yet? Use --wait to wait for it. remote-pdb picks a random port "
     "unless REMOTE_PDB_PORT is set (see --list); rpdb skips the breakpoint when its port is busy."
+)
+
+WAITING_TO_DETACH = (
+    "waiting for the debugger's next prompt to detach safely (a command is still running); "
+    "press Ctrl-C again to close at once, which raises BdbQuit in the program"
+)
+REMOTE_WARNING = (
+    "{host} is not this machine: pdb's traffic is neither authenticated nor encrypted; "
+    "prefer an SSH tunnel (ssh -L 4444:127.0.0.1:4444 {host}, then connect to 127.0.0.1)"
 )
 
 LOST_HINT = (
@@ -114,6 +127,14 @@ def waiting(target: str, sessions_done: int, keys: str) -> str:
     return f"waiting{again} for a debugger on {target} ({keys} to stop)"
 
 
+def block_lines_not_sent(count: int) -> str:
+    """Lines of a block whose line pdb failed (a SyntaxError): sent alone they would run."""
+    return (
+        f"{count} line(s) of that block not sent: pdb failed a line of it, and reads each line "
+        "as a statement of its own (F2's Python mode sends a block as one statement)"
+    )
+
+
 def lines_not_sent(count: int) -> str:
     """Lines queued for a prompt that never came."""
     return f"{count} line(s) not sent: the session ended first"
@@ -176,6 +197,33 @@ PYTHON_MODE_ON = (
     "Enter) sends it; F2 or :python leaves"
 )
 DECLINED = "not sent"
+LEAVE_QUESTION = "Leave? [y/N] "
+
+
+def leaving_interact(version: Optional[tuple[int, int]]) -> str:
+    """What Ctrl-D at ``>>>`` does to a program running ``version`` (None: not known)."""
+    if version is not None and version >= (3, 13):
+        return (
+            f"leaving from >>>: the program runs Python {version[0]}.{version[1]}, where exit() "
+            "returns to pdb: the client sends exit(), then c at pdb's prompt (the program goes on)"
+        )
+    which = (
+        f"the program runs Python {version[0]}.{version[1]}"
+        if version is not None
+        else "the program's Python is not known (it is asked before interact, at an idle prompt)"
+    )
+    return (
+        f"leaving from >>>: {which}. Before 3.13 no way out of interact is safe: leaving closes "
+        "the connection and the program gets BdbQuit (exit() would end it with SystemExit)"
+    )
+
+
+def toolbar_failed(error: Exception) -> str:
+    """Drawing the toolbar raised: it is off from now on (``:toolbar`` tries again)."""
+    return (
+        f"the toolbar failed ({type(error).__name__}: {error}) and is off; the session goes "
+        "on (:toolbar turns it on again)"
+    )
 
 
 def answer_first(count: int) -> str:
@@ -192,7 +240,12 @@ def not_sent(why: object) -> str:
 NO_SESSION = "no session"
 SESSION_ENDING = "the session is ending"
 NO_SESSION_TO_DETACH = "no session to detach from"
-DETACH_WHEN_IDLE = "detaching at the next prompt (the debugger is busy)"
+DETACH_AT_NEXT_PROMPT = (
+    "a command is running: detaching at the next prompt (c there, then close). Ctrl-D again "
+    "within 2 s closes now instead: when the command ends, pdb finds the connection gone and "
+    "the program gets BdbQuit (BrokenPipeError on remote-pdb)"
+)
+CLOSING_NOW = "closing now: the program gets BdbQuit (or BrokenPipeError) when its command ends"
 SENT_WITHOUT_PROMPT = "sent without waiting for a prompt"
 LOG_USAGE = "usage: :log FILE (and :log alone stops logging)"
 ASCII_USAGE = "usage: :ascii on, :ascii off, or :ascii alone to see which"

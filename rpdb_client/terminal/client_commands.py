@@ -15,6 +15,8 @@ unless the user's command says so (``:send``).
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Callable
 
 from rpdb_client.config import Settings
@@ -30,7 +32,11 @@ from rpdb_client.vocabulary.client_commands import (
 )
 from rpdb_client.wire.connection import UnsendableLine, check_line
 
-__all__ = ["ClientCommands", "handler_name"]
+__all__ = ["SECOND_PRESS", "ClientCommands", "handler_name"]
+
+SECOND_PRESS = 2.0
+"""A second Ctrl-D (or ``:detach``) within this many seconds, while a command runs, closes now;
+a second Ctrl-C while the program runs leaves safely."""
 
 Handler = Callable[[str], None]
 """Runs one client command; its argument is the rest of the line, stripped."""
@@ -44,8 +50,13 @@ def handler_name(command: ClientCommand) -> str:
 class ClientCommands(ReplFrontEnd):
     """The ``:`` commands; the subclass supplies the input line's parts (see the methods)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(settings)
+        self.clock = clock
+        """The run's monotonic clock: how far apart two presses of a key are."""
+        self._detach_asked_at = -math.inf  # no detach asked yet, whatever the clock reads
+        self._ctrl_c_at = -math.inf
+        self._hinted = False
         self._handlers: dict[str, Handler] = {
             command.name: getattr(self, handler_name(command)) for command in CLIENT_COMMANDS
         }
@@ -69,6 +80,14 @@ class ClientCommands(ReplFrontEnd):
     def toggle_python_mode(self) -> None:
         raise NotImplementedError
 
+    def cancel_question(self) -> None:
+        """Drop the question the client asks (the answer is no)."""
+        raise NotImplementedError
+
+    def request_leave(self, *, leave: bool) -> None:
+        """The user asks to leave (``leave``: and exit); the subclass may ask first."""
+        self.detach(leave=leave)
+
     @property
     def toolbar_shown(self) -> bool:
         raise NotImplementedError
@@ -89,10 +108,10 @@ class ClientCommands(ReplFrontEnd):
         self.screen.write([("", client_help_text(shown) + "\n" + wording.KEYS_HELP + "\n")])
 
     def do_detach(self, arg: str) -> None:
-        self.detach(leave=False)
+        self.request_leave(leave=False)
 
     def do_quit(self, arg: str) -> None:
-        self.detach(leave=True)
+        self.request_leave(leave=True)
 
     def do_log(self, arg: str) -> None:
         if arg:
@@ -139,8 +158,39 @@ class ClientCommands(ReplFrontEnd):
 
     # -- shared with the keys ----------------------------------------------------------------
 
+    def ctrl_c(self, had_text: bool) -> None:
+        """Ctrl-C (the line is cleared): decline a question; at a prompt nothing more (a hint
+        once); while the program runs, explain, and leave safely on a second one."""
+        if self.question is not None:
+            self.cancel_question()
+            return
+        session, runner = self.session, self.runner
+        if session is None:
+            if self.waiting and runner is not None:
+                self.screen.notice(wording.STOPPED_WAITING)
+                runner.interrupt()
+            return
+        if session.state is State.AT_PROMPT:
+            if not had_text and not self._hinted:
+                self._hinted = True
+                self.screen.notice(wording.CTRL_C_AT_PROMPT)
+            return
+        now = self.clock()
+        if now - self._ctrl_c_at <= SECOND_PRESS and runner is not None:
+            self._ctrl_c_at = -math.inf
+            self.screen.notice(wording.LEAVING_SAFELY)
+            runner.interrupt()
+            return
+        self._ctrl_c_at = now
+        self.screen.notice(wording.CTRL_C_WHILE_RUNNING, warning=True)
+
     def detach(self, *, leave: bool) -> None:
-        """Leave the session safely (``c`` at its next prompt); ``leave``: then exit."""
+        """Leave the session safely (``c`` at its next prompt); ``leave``: then exit.
+
+        While a command runs there is no prompt to leave at: the first request waits for the
+        next one, and a second within :data:`SECOND_PRESS` seconds closes now, as the first
+        request's notice said (never a third: issue 11 item 6).
+        """
         runner, session = self.runner, self.session
         if runner is not None and (leave or not self.settings.wait):
             runner.stop_after_session()
@@ -149,7 +199,14 @@ class ClientCommands(ReplFrontEnd):
                 self.screen.notice(wording.NO_SESSION_TO_DETACH)
             return
         if session.state in (State.BUSY, State.STARTING):
-            self.screen.notice(wording.DETACH_WHEN_IDLE)
+            now = self.clock()
+            if now - self._detach_asked_at <= SECOND_PRESS:
+                self._detach_asked_at = -math.inf
+                self.screen.notice(wording.CLOSING_NOW, warning=True)
+                session.abandon()
+                return
+            self._detach_asked_at = now
+            self.screen.notice(wording.DETACH_AT_NEXT_PROMPT)
         session.detach()
 
     def start_log(self, path: str) -> None:

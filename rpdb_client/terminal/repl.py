@@ -12,7 +12,8 @@ module owns the input: typed lines, the client's questions, and the keys' action
 (:mod:`rpdb_client.terminal.key_bindings`).
 
 The dangerous parts of remote pdb are made safe here (:mod:`rpdb_client.vocabulary.risks` judges the
-lines): ``q`` and ``interact`` (and ``exit()`` at ``>>>``) are confirmed once per session,
+lines): ``q`` and ``interact`` (and ``exit()`` at ``>>>``) are confirmed until the user says
+yes once in the session,
 Ctrl-C never disconnects, leaving always detaches (``c`` at the next prompt, the engine's
 ``detach()``), and nothing the client does on its own sends a line to the debugger.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from typing import Callable, Literal, Optional, cast
 
 from prompt_toolkit import PromptSession
@@ -33,10 +33,10 @@ from prompt_toolkit.application.current import create_app_session, get_app_sessi
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import create_input
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import ColorDepth
-from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.styles import Style, merge_styles
 from prompt_toolkit.utils import is_dumb_terminal
 
@@ -48,21 +48,31 @@ from rpdb_client.engine.session import State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
-from rpdb_client.terminal.client_commands import ClientCommands
+from rpdb_client.terminal.client_commands import SECOND_PRESS, ClientCommands
 from rpdb_client.terminal.completer import PdbCompleter
 from rpdb_client.terminal.history import make_history
 from rpdb_client.terminal.key_bindings import make_key_bindings
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
+from rpdb_client.terminal.program_python import ProgramPython
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.terminal.style import make_style
-from rpdb_client.terminal.toolbar import make_continuation, make_prompt, make_toolbar
-from rpdb_client.vocabulary.commands import PromptMode
-from rpdb_client.vocabulary.risks import block_statement, code_lines, interact_lines, risk_of
+from rpdb_client.terminal.terminal_output import CompactOutput
+from rpdb_client.terminal.toolbar import guarded, make_continuation, make_prompt, make_toolbar
+from rpdb_client.vocabulary.commands import INTERACT_RISK, PromptMode
+from rpdb_client.vocabulary.risks import (
+    EXIT_RETURNS_FROM,
+    block_statement,
+    code_lines,
+    interact_lines,
+    pdb_statements,
+    risk_of,
+    risk_on,
+)
 from rpdb_client.wire.parser import PromptKind
 
-__all__ = ["CompactOutput", "Repl", "run_repl"]
+__all__ = ["Repl", "run_repl"]
 
-SECOND_CTRL_C = 2.0
+SECOND_CTRL_C = SECOND_PRESS
 """A second Ctrl-C within this many seconds, while the program runs, leaves safely."""
 
 # The classes of the client's own messages, beside style.py's (prompt_toolkit ignores unknowns).
@@ -87,10 +97,9 @@ class Repl(ClientCommands):
         style = merge_styles(
             [make_style(settings.style, self.color), Style.from_dict(_MESSAGE_STYLE[self.color])]
         )
-        super().__init__(settings)
+        super().__init__(settings, env.monotonic)
         self._on_yes: Callable[[], None] = lambda: None
-        self._ctrl_c_at = -math.inf  # no Ctrl-C yet, whatever the clock reads
-        self._hinted = False
+        self.program = ProgramPython()
         self._early_warnings: list[str] = []
         self.history = make_history(settings, env.environ, self._early_warnings.append)
         self._lexers = {False: PygmentsLexer(PdbLexer), True: PygmentsLexer(PdbPythonLexer)}
@@ -116,7 +125,7 @@ class Repl(ClientCommands):
             color_depth=depth,
             vi_mode=settings.vi,
             key_bindings=make_key_bindings(self),
-            bottom_toolbar=make_toolbar(self) if settings.toolbar else None,
+            bottom_toolbar=self._toolbar() if settings.toolbar else None,
             refresh_interval=1.0,
             erase_when_done=True,
         )
@@ -139,7 +148,7 @@ class Repl(ClientCommands):
         try:
             await asyncio.wait({app_task, runner_task}, return_when=asyncio.FIRST_COMPLETED)
             if app_task.done() and not runner_task.done():
-                self.runner.interrupt()  # the input is gone (an error): leave the program safely
+                self.terminal_gone()  # the input is gone (an error): leave the program safely
             return await runner_task
         finally:
             self.screen.flush()
@@ -148,9 +157,16 @@ class Repl(ClientCommands):
                     self.app.exit(result="")
                 else:
                     app_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, EOFError, KeyboardInterrupt):
+            # EOFError, OSError: the terminal went away (what SIGHUP says too), not a failure.
+            with contextlib.suppress(asyncio.CancelledError, EOFError, KeyboardInterrupt, OSError):
                 await app_task
             self.screen.close_log()
+
+    def terminal_gone(self) -> None:
+        """The terminal closed under the client: detach safely, as on SIGHUP (which may come
+        too, before or after; a hangup is not a second request)."""
+        if self.runner is not None:
+            self.runner.hang_up()
 
     @property
     def editing_python(self) -> bool:
@@ -168,38 +184,39 @@ class Repl(ClientCommands):
     # -- keys (key_bindings.KeyActions) ------------------------------------------------------
 
     def interrupt(self, buffer: Buffer) -> None:
-        """Ctrl-C: clear the line; while the program runs, explain, and leave on a second one."""
+        """Ctrl-C: clear the line; what else it means is :meth:`ctrl_c`'s."""
         had_text = bool(buffer.text)
         buffer.reset()
-        if self.question is not None:
-            self._cancel_question()
-            return
-        session, runner = self.session, self.runner
-        if session is None:
-            if self.waiting and runner is not None:
-                self.screen.notice(wording.STOPPED_WAITING)
-                runner.interrupt()
-            return
-        if session.state is State.AT_PROMPT:
-            if not had_text and not self._hinted:
-                self._hinted = True
-                self.screen.notice(wording.CTRL_C_AT_PROMPT)
-            return
-        now = self.env.monotonic()
-        if now - self._ctrl_c_at <= SECOND_CTRL_C and runner is not None:
-            self._ctrl_c_at = -math.inf
-            self.screen.notice(wording.LEAVING_SAFELY)
-            runner.interrupt()
-            return
-        self._ctrl_c_at = now
-        self.screen.notice(wording.CTRL_C_WHILE_RUNNING, warning=True)
+        self.ctrl_c(had_text)
 
     def end_of_input(self) -> None:
-        """Ctrl-D on an empty line: detach safely and exit (or decline a question)."""
+        """Ctrl-D on an empty line: leave safely and exit (or decline a question)."""
         if self.question is not None:
-            self._cancel_question()
+            self.cancel_question()
             return
-        self.detach(leave=True)
+        self.request_leave(leave=True)
+
+    def request_leave(self, *, leave: bool) -> None:
+        """Ctrl-D, ``:quit``, ``:detach``: at ``>>>`` ask first, saying what leaving does on the
+        program's Python; elsewhere detach at once."""
+        kind = self.prompt_kind()
+        if kind is None or not kind.is_python:
+            self.detach(leave=leave)
+            return
+        version = self.program.version(self.session)
+        on_yes = lambda: self._leave_interact(version, leave)  # noqa: E731 - one use
+        self._ask(wording.leaving_interact(version), wording.LEAVE_QUESTION, on_yes)
+
+    def _leave_interact(self, version: Optional[tuple[int, int]], leave: bool) -> None:
+        """From 3.13, exit() returns to pdb, where the detach's c follows; before, only closing
+        is left (the program gets BdbQuit, as the question said)."""
+        returns = version is not None and version >= EXIT_RETURNS_FROM
+        if returns and self.session is not None and self.send("exit()"):
+            if self.runner is not None and (leave or not self.settings.wait):
+                self.runner.stop_after_session()
+            self.session.finish()
+            return
+        self.detach(leave=leave)
 
     def toggle_python_mode(self) -> None:
         self.python_mode = not self.python_mode
@@ -214,6 +231,14 @@ class Repl(ClientCommands):
         text = buffer.text
         if self.question is not None:
             buffer.reset()  # an answer is not worth a place in the history
+        if self.program.held is not None:
+            self.program.held.append(text)  # after the interact being decided
+        else:
+            self._take(text)
+        return False
+
+    def _take(self, text: str) -> None:
+        if self.question is not None:
             self._answer(text)
         elif self.editing_python and not text.lstrip().startswith(":"):
             self._send_block(text)
@@ -222,7 +247,6 @@ class Repl(ClientCommands):
         else:
             self._submit(text)
         self.app.invalidate()
-        return False
 
     def _submit(self, line: str) -> None:
         stripped = line.strip()
@@ -238,22 +262,40 @@ class Repl(ClientCommands):
             self._send_command(self.last_command)  # pdb's repeat, made explicit: never ""
 
     def _submit_paste(self, lines: list[str]) -> None:
-        """Several lines at once: each is a line of its own (a blank one would repeat)."""
+        """Several lines at once: each is a line of its own (a blank one would repeat), but at
+        a pdb prompt a compound statement goes as one statement (its body would run alone)."""
         lines = code_lines("\n".join(lines))
+        kind = self.prompt_kind()
+        if kind is None or kind.is_debugger:
+            lines = pdb_statements(lines)
         for index, line in enumerate(lines):
             self._submit(line)
             rest = len(lines) - index - 1
+            if self.program.held is not None:
+                self.program.held += lines[index + 1 :]
+                return
             if self.question is not None and rest:
                 self.screen.notice(wording.answer_first(rest))
                 return
 
     def _send_command(self, line: str) -> None:
         """A line for the debugger's prompt, after the once-per-session confirmations."""
-        kind = self.prompt_kind()
+        kind, session = self.prompt_kind(), self.session
         risk = risk_of(line, kind, confirm_quit=self.settings.confirm_quit)
+        interact = risk is not None and risk.key == INTERACT_RISK.key
+        if interact and session is not None and not self.program.asked(session):
+            self.program.ask(session, lambda: self._send_command(line), self._take)
+            return
+        risk = risk_on(risk, self.program.version(session))
         if risk is not None and risk.key not in self.asked:
-            self.asked.add(risk.key)
-            self._ask(risk.warning, risk.question, lambda: self._send_command(line))
+            key = risk.key
+
+            def confirmed() -> None:
+                # Only a yes disarms the question: a no means "not that", not "stop asking".
+                self.asked.add(key)
+                self._send_command(line)
+
+            self._ask(risk.warning, risk.question, confirmed)
             return
         if self.send(line) and (kind is None or kind.is_debugger):
             self.last_command = line
@@ -285,7 +327,7 @@ class Repl(ClientCommands):
         else:
             self.screen.notice(wording.DECLINED)
 
-    def _cancel_question(self) -> None:
+    def cancel_question(self) -> None:
         self.question = None
         self.screen.notice(wording.DECLINED)
         self.app.invalidate()
@@ -307,7 +349,18 @@ class Repl(ClientCommands):
         return self.prompt_session.bottom_toolbar is not None
 
     def show_toolbar(self, shown: bool) -> None:
-        self.prompt_session.bottom_toolbar = make_toolbar(self) if shown else None
+        self.prompt_session.bottom_toolbar = self._toolbar() if shown else None
+
+    def _toolbar(self) -> Callable[[], StyleAndTextTuples]:
+        return guarded(make_toolbar(self), self._toolbar_failed)
+
+    def _toolbar_failed(self, error: Exception) -> None:
+        """A field of the toolbar raised while it was drawn: say so once, and go on without."""
+        self.prompt_session.bottom_toolbar = None
+        # Not from inside the render that called us: the notice prints above the input line.
+        asyncio.get_running_loop().call_soon(
+            lambda: self.screen.notice(wording.toolbar_failed(error), warning=True)
+        )
 
     def _prompt_mode(self) -> PromptMode:
         kind = self.prompt_kind()
@@ -321,28 +374,16 @@ class Repl(ClientCommands):
         return None if self.question is not None else self._lexers[self.editing_python]
 
 
-class CompactOutput(Vt100_Output):
-    """A terminal output that keeps the input line and the toolbar right under the output.
-
-    prompt_toolkit draws a bottom toolbar only once it knows the rows below the cursor, which a
-    vt100 terminal tells through a cursor position report. The REPL reprints above its input
-    line at every reply, which forgets that height, so the toolbar would vanish until the next
-    report came back (flicker), and never show where reports are off (PROMPT_TOOLKIT_NO_CPR).
-    "No rows below" keeps the layout as tall as it needs to be, toolbar included.
-    """
-
-    def get_rows_below_cursor_position(self) -> int:
-        return 0
-
-
 async def run_repl(settings: Settings, env: Environment) -> ExitStatus:
     """The interactive client (``env``'s stdin and stdout are terminals)."""
     term = env.environ.get("TERM")
     if is_dumb_terminal(term or ""):  # None would make it read os.environ itself
         return await _run_plain(settings, env)
-    output = CompactOutput.from_pty(env.stdout, term=term)
+    output = cast(CompactOutput, CompactOutput.from_pty(env.stdout, term=term))
     with create_app_session(input=create_input(env.stdin), output=output):
-        return await Repl(settings, env).run()
+        repl = Repl(settings, env)
+        output.on_gone = repl.terminal_gone
+        return await repl.run()
 
 
 async def _run_plain(settings: Settings, env: Environment) -> ExitStatus:

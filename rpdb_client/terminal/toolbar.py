@@ -30,6 +30,7 @@ __all__ = [
     "StatusView",
     "command_hint",
     "format_elapsed",
+    "guarded",
     "make_continuation",
     "make_prompt",
     "make_toolbar",
@@ -186,6 +187,27 @@ def make_toolbar(view: StatusView) -> Callable[[], StyleAndTextTuples]:
         return fragments
 
     return toolbar
+
+
+def guarded(
+    toolbar: Callable[[], StyleAndTextTuples], on_failure: Callable[[Exception], None]
+) -> Callable[[], StyleAndTextTuples]:
+    """``toolbar`` that cannot take the REPL down: its first exception goes to ``on_failure``
+    and it draws nothing from then on (the toolbar is drawn inside prompt_toolkit's render,
+    where an exception would end the input line, and with it every key that leaves)."""
+    failed = False
+
+    def draw() -> StyleAndTextTuples:
+        nonlocal failed
+        if not failed:
+            try:
+                return toolbar()
+            except Exception as error:  # whatever a field raises, the REPL goes on
+                failed = True
+                on_failure(error)
+        return []
+
+    return draw
 
 
 def command_hint(view: StatusView) -> str:

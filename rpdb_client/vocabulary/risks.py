@@ -19,6 +19,8 @@ import warnings
 from typing import Optional
 
 from rpdb_client.vocabulary.commands import (
+    EXIT_RISK,
+    INTERACT_RISK,
     PYTHON_CALL_RISKS,
     QUIT_RISK,
     Risk,
@@ -29,12 +31,19 @@ from rpdb_client.vocabulary.commands import (
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = [
+    "EXIT_RETURNS_FROM",
     "Risk",
     "block_statement",
     "code_lines",
+    "continues_block",
     "interact_lines",
+    "pdb_statements",
     "risk_of",
+    "risk_on",
 ]
+
+EXIT_RETURNS_FROM = (3, 13)
+"""From this Python on, ``exit()`` at ``interact``'s ``>>>`` returns to pdb (``local_exit``)."""
 
 # `exit()` or `quit(0)` at `>>>`: the call of a name the vocabulary says is a risk there.
 _RISKY_CALL = re.compile(rf"\s*({'|'.join(PYTHON_CALL_RISKS)})\s*\(.*\)\s*")
@@ -62,6 +71,17 @@ def risk_of(line: str, kind: Optional[PromptKind], *, confirm_quit: bool = True)
     return None
 
 
+def risk_on(risk: Optional[Risk], python: Optional[tuple[int, int]]) -> Optional[Risk]:
+    """``risk`` for a program that runs ``python`` (None: not known, so the worst case).
+
+    From :data:`EXIT_RETURNS_FROM` on, ``exit()`` at ``>>>`` leads back to pdb: neither it nor
+    ``interact`` harms the program there.
+    """
+    returns = python is not None and python >= EXIT_RETURNS_FROM
+    safe_there = risk is not None and risk.key in (INTERACT_RISK.key, EXIT_RISK.key)
+    return None if returns and safe_there else risk
+
+
 def code_lines(text: str) -> list[str]:
     """The lines of a typed block that hold code (blank lines carry no meaning in a block)."""
     return [line for line in text.split("\n") if line.strip()]
@@ -74,6 +94,42 @@ def block_statement(lines: list[str]) -> str:
     block = "\n".join(lines) + "\n"
     # !a (ascii): a single line whatever the block holds, and pure ASCII for a server in LANG=C.
     return f"!exec(compile({block!a}, '<rpdb-connect>', 'exec'))"
+
+
+def continues_block(line: str) -> bool:
+    """``line`` goes on the statement before it: indented, or ``else:``, ``except``, ``)``..."""
+    return line[:1].isspace() or _GOES_ON.match(line) is not None
+
+
+def pdb_statements(lines: list[str]) -> list[str]:
+    """Pasted lines as a pdb prompt must get them: one line each, but a compound statement
+    (``if x:`` and its body, an open bracket, a decorator and its function) as one statement.
+
+    pdb reads every line as a whole statement (Python 3.13's pdb reads a block itself, after a
+    ``...`` prompt): ``if False:`` alone fails, and the body after it, stripped of its indent,
+    would run unconditionally. So a block goes as :func:`block_statement` makes it, as F2's
+    Python mode sends one. Other lines (pdb commands among them) go as they are.
+    """
+    statements: list[str] = []
+    block: list[str] = []
+    for line in lines:
+        if block and (
+            _wants_more("\n".join(block)) or (_is_open(block[0]) and continues_block(line))
+        ):
+            block.append(line)
+            continue
+        if block:
+            statements.append(block[0] if len(block) == 1 else block_statement(block))
+        block = [line]
+    if block:
+        statements.append(block[0] if len(block) == 1 else block_statement(block))
+    return statements
+
+
+def _wants_more(text: str) -> bool:
+    """Python needs another line whatever it is: a header without a body, an open bracket, a
+    decorator."""
+    return _compiles(text + "\n") is None
 
 
 def interact_lines(lines: list[str]) -> list[str]:
@@ -97,9 +153,14 @@ def interact_lines(lines: list[str]) -> list[str]:
 
 def _is_open(line: str) -> bool:
     """A one-line statement the console would read more lines for (``for x in y: f(x)``)."""
+    return _compiles(line) is None
+
+
+def _compiles(text: str) -> Optional[bool]:
+    """True: complete Python; None: Python that needs more lines; False: not Python."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # SyntaxWarnings of the typed code are not ours
         try:
-            return codeop.compile_command(line, "<input>", "single") is None
+            return codeop.compile_command(text, "<input>", "single") is not None or None
         except (SyntaxError, ValueError, OverflowError):
             return False

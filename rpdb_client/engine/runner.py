@@ -16,7 +16,12 @@ from typing import Callable, Optional, Protocol
 from rpdb_client.config import Settings
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
 from rpdb_client.engine.session import Session, SessionEnd, SessionListener, State
-from rpdb_client.engine.wording import address, timeout_warning
+from rpdb_client.engine.wording import (
+    address,
+    detach_overdue,
+    timeout_warning,
+    waiting_to_detach,
+)
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
 from rpdb_client.host import ListenerScan
 from rpdb_client.wire.addresses import connect_address, is_local
@@ -33,6 +38,9 @@ FIRST_RETRY = 0.001
 LONGEST_RETRY = 0.05
 """After the fast phase the pauses double up to this, so an idle wait costs no noticeable CPU."""
 UNREACHABLE_RETRY = 1.0
+DETACH_PATIENCE = 5.0
+"""After a signal, how long a detach waits for the prompt of a command still running: a frozen or
+stuck program never gives one, and a client told to stop must stop."""
 
 
 class Backoff:
@@ -133,7 +141,18 @@ class Runner:
         if self.session is not None:
             self.session.detach()
             if self.session.state in (State.BUSY, State.STARTING):
-                self.front_end.on_notice(_WAITING_TO_DETACH)
+                self.front_end.on_notice(waiting_to_detach(DETACH_PATIENCE))
+                self._bound_the_detach(self.session)
+
+    def _bound_the_detach(self, session: Session) -> None:
+        """Close if the prompt the detach waits for has not come in ``DETACH_PATIENCE``."""
+
+        def overdue() -> None:
+            if session.state in (State.BUSY, State.STARTING):
+                self.front_end.on_notice(detach_overdue(DETACH_PATIENCE))
+                session.abandon()
+
+        asyncio.get_running_loop().call_later(DETACH_PATIENCE, overdue)
 
     def stop_after_session(self) -> None:
         """End the run once the current session is over (the front end has nothing more)."""
@@ -363,10 +382,6 @@ class Runner:
         raise ConnectionRefused("the program has not stopped again yet")
 
 
-_WAITING_TO_DETACH = (
-    "waiting for the debugger's next prompt to detach safely (a command is still running); "
-    "press Ctrl-C again to close at once, which raises BdbQuit in the program"
-)
 _REMOTE_WARNING = (
     "{host} is not this machine: pdb's traffic is neither authenticated nor encrypted; "
     "prefer an SSH tunnel (ssh -L 4444:127.0.0.1:4444 {host}, then connect to 127.0.0.1)"

@@ -114,6 +114,24 @@ def waiting(target: str, sessions_done: int, keys: str) -> str:
     return f"waiting{again} for a debugger on {target} ({keys} to stop)"
 
 
+def waiting_to_detach(patience: float) -> str:
+    """A signal came while a command runs: the detach waits for pdb's next prompt, bounded."""
+    return (
+        f"waiting for the debugger's next prompt to detach safely (a command is still running), "
+        f"for {patience:g} s at most; press Ctrl-C again to close at once, which raises BdbQuit "
+        "in the program"
+    )
+
+
+def detach_overdue(patience: float) -> str:
+    """No prompt came within the bound after a signal: the client closes anyway."""
+    return (
+        f"no prompt came within {patience:g} s: the debugged program is not answering (stopped, "
+        "or its command still runs). Closing without the safe detach: if the program ever reads "
+        "from its debugger again, it gets BdbQuit"
+    )
+
+
 def lines_not_sent(count: int) -> str:
     """Lines queued for a prompt that never came."""
     return f"{count} line(s) not sent: the session ended first"

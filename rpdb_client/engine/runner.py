@@ -19,6 +19,7 @@ from rpdb_client.engine.session import Session, SessionEnd, SessionListener, Sta
 from rpdb_client.engine.wording import (
     address,
     detach_overdue,
+    escaping_for_an_ascii_server,
     timeout_warning,
     waiting_to_detach,
 )
@@ -108,6 +109,7 @@ class Runner:
             ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
         )
         self._warned_remote = False
+        self._said_escaping = False
 
     @property
     def target(self) -> str:
@@ -245,6 +247,20 @@ class Runner:
             connection.close()  # nothing was sent: the squatter learns nothing
             raise
 
+    def _escape_for_an_ascii_server(self, session: Session) -> str:
+        """Escape non-ASCII input when the process will decode ASCII; returns why ("": not).
+
+        One non-ASCII byte kills such a debugger and its request (docs/protocol.md section 3);
+        set before the front end queues the session's first lines (``-c``), which are escaped as
+        they are queued.
+        """
+        identity = session.identity
+        encoding = identity.input_encoding if identity is not None else None
+        if encoding is None or not encoding.ascii_only or session.ascii_only:
+            return ""
+        session.ascii_only = True
+        return encoding.why
+
     def _watch_timeout(self, session: Session) -> list[asyncio.TimerHandle]:
         """Warn at 50% and 80% of the worker's limit, counted from the connection."""
         timeout = session.identity.timeout if session.identity else None
@@ -296,7 +312,11 @@ class Runner:
         self.session = session
         session.identity = await self._identify(connection)
         timers = self._watch_timeout(session)
+        escaping = self._escape_for_an_ascii_server(session)
         self.front_end.on_session_start(session, self.sessions_done + 1)
+        if escaping and not self._said_escaping:
+            self._said_escaping = True  # once a run: a --wait loop meets the same server
+            self.front_end.on_notice(escaping_for_an_ascii_server(escaping))
         if self.interrupted:
             session.detach()
         running = asyncio.ensure_future(session.run())

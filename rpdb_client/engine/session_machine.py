@@ -63,6 +63,7 @@ from rpdb_client.engine.session_actions import (
 )
 from rpdb_client.engine.session_endings import (
     ASCII_ADVICE,
+    DECODE_KILLED_DEBUGGER,
     NO_EFFECT,
     end_at_eof,
     end_without_eof,
@@ -207,6 +208,8 @@ class SessionMachine:
             if foreign is not None:
                 return self._end(speaks_telnet(foreign), actions)
         self._handle(self.parser.feed(data), actions, now)
+        if self._debugger_died():
+            return self._end(SessionEnd(Ending.LOST, DECODE_KILLED_DEBUGGER), actions)
         if self.parser.has_held_text:
             return self._start(Timer.QUIET, QUIET_FLUSH_SECONDS, actions)
         return self._cancel(Timer.QUIET, actions)
@@ -244,6 +247,11 @@ class SessionMachine:
             return self._end(SessionEnd(Ending.LOST, error), [])
         actions = self._handle(self.parser.end(), [], None)
         return self._end(end_at_eof(self.state, self._asked_end, self._received_any), actions)
+
+    def _debugger_died(self) -> bool:
+        """pdb's read of the line sent died decoding it: no prompt, and no end of stream, ever
+        comes (docs/protocol.md section 3), so waiting for either would hang."""
+        return self.watch.decode_killed_debugger and self.state is State.BUSY
 
     # -- prompts -----------------------------------------------------------------------------
 

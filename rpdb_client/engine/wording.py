@@ -16,6 +16,7 @@ import time
 from typing import Optional
 
 from rpdb_client.engine.session import Ending, Session, SessionEnd
+from rpdb_client.engine.session_endings import DECODE_KILLED_DEBUGGER
 from rpdb_client.host import WorkerTimeout
 
 # -- sessions, in both front ends ------------------------------------------------------------
@@ -52,6 +53,8 @@ def timeout_warning(timeout: WorkerTimeout, share: float) -> str:
 
 def describe_end(end: SessionEnd, session: Optional[Session] = None) -> str:
     """One or two sentences saying how a session ended (with the likely cause of a loss)."""
+    if end.detail == DECODE_KILLED_DEBUGGER:
+        return f"session over: {end.detail}"  # the cause is known: no guess about timeouts
     if end.ending is Ending.LOST and session is not None:
         cause = _loss_cause(session)
         if cause:
@@ -112,6 +115,15 @@ def waiting(target: str, sessions_done: int, keys: str) -> str:
     """Waiting for a listener (``--wait``); ``keys`` are the ones that stop waiting."""
     again = " again" if sessions_done else ""
     return f"waiting{again} for a debugger on {target} ({keys} to stop)"
+
+
+def escaping_for_an_ascii_server(why: str) -> str:
+    """The process behind the session decodes ASCII: the client escapes, and says so once."""
+    return (
+        f"the debugged program decodes its input as ASCII ({why}), and one non-ASCII character "
+        "would kill it: non-ASCII characters inside string literals are sent as \\u escapes "
+        "(as with --ascii; :ascii in the REPL), and other non-ASCII input is refused"
+    )
 
 
 def waiting_to_detach(patience: float) -> str:

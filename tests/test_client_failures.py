@@ -11,9 +11,13 @@ program experienced (its record) and on the client's exit status.
 from __future__ import annotations
 
 import os
+import select
 import signal
+import subprocess
+import sys
 import time
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 from debuggee import Debuggee, start_client, wait_until
 
@@ -36,6 +40,19 @@ def unread_by_the_program(port: int) -> int:
     return 0
 
 
+def read_until_prompt(fd: int, timeout: float = 10.0) -> bytes:
+    """What the client printed up to pdb's prompt (line mode shows it with nothing queued)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while not seen.endswith(b"(Pdb) "):
+        left = deadline - time.monotonic()
+        assert left > 0 and select.select([fd], [], [], left)[0], f"no prompt: {seen!r}"
+        chunk = os.read(fd, 65536)
+        assert chunk, f"the client ended: {seen!r}"
+        seen += chunk
+    return seen
+
+
 def test_a_signal_while_a_frozen_program_runs_a_command_gives_up_after_the_bound(
     debuggee: Start,
 ) -> None:
@@ -43,7 +60,8 @@ def test_a_signal_while_a_frozen_program_runs_a_command_gives_up_after_the_bound
     client = start_client("--port", str(program.port))
     try:
         assert client.stdin is not None and client.stderr is not None
-        assert "connected to" in client.stderr.readline()
+        assert client.stdout is not None
+        read_until_prompt(client.stdout.fileno())
         os.kill(program.process.pid, signal.SIGSTOP)  # frozen before it can answer
         client.stdin.write("p x\n")
         client.stdin.flush()
@@ -63,3 +81,134 @@ def test_a_signal_while_a_frozen_program_runs_a_command_gives_up_after_the_bound
     assert f"no prompt came within {DETACH_PATIENCE:g} s" in stderr
     assert "it gets BdbQuit" in stderr
     assert "Traceback" not in stderr
+
+
+SCRIPT = "p '\u20ac ' * 40000\np x\nx = 5\n"
+"""A reply bigger than a pipe's buffer (the reader closes while the client writes it), with a
+character latin-1 lacks."""
+
+
+def run_with_output(
+    program: Debuggee, *args: str, env: Optional[dict[str, str]] = None, **streams: Any
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rpdb_client", "--port", str(program.port), *args],
+        stdin=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        **streams,
+    )
+
+
+def finish_client(client: subprocess.Popen[bytes]) -> int:
+    assert client.stdin is not None
+    try:
+        client.stdin.write(SCRIPT.encode())
+        client.stdin.close()
+    except BrokenPipeError:
+        pass  # the client left already
+    return client.wait(timeout=20)
+
+
+def assert_program_untouched(program: Debuggee) -> None:
+    record = program.finish()
+    assert record["error"] is None and record["reached_end"], record
+
+
+def test_a_reader_that_goes_away_early(debuggee: Start, tmp_path: Path) -> None:
+    """``rpdb-connect ... | head``: EPIPE while the client writes the reply."""
+    program = debuggee("rpdb", "simple")
+    err = tmp_path / "stderr"
+    with open(err, "wb") as stderr:
+        client = run_with_output(program, stdout=subprocess.PIPE, stderr=stderr)
+    try:
+        assert client.stdin is not None and client.stdout is not None
+        client.stdin.write(SCRIPT.encode())
+        client.stdin.flush()
+        assert client.stdout.read(10)
+        client.stdout.close()  # what `head -c 10` does
+        client.stdin.close()
+        status = client.wait(timeout=20)
+    finally:
+        client.kill()
+    assert_program_untouched(program)
+    said = err.read_text()
+    assert status == ExitStatus.OUTPUT_FAILED, said
+    assert "own output failed: cannot write standard output (Broken pipe)" in said
+    assert "detached: the program continues" in said and "Traceback" not in said
+
+
+def test_a_full_disk(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+    err = tmp_path / "stderr"
+    with open("/dev/full", "wb") as full, open(err, "wb") as stderr:
+        client = run_with_output(program, stdout=full, stderr=stderr)
+    try:
+        status = finish_client(client)
+    finally:
+        client.kill()
+    assert_program_untouched(program)
+    said = err.read_text()
+    assert status == ExitStatus.OUTPUT_FAILED, said
+    assert "cannot write standard output (No space left on device)" in said
+    assert "Traceback" not in said and "Exception ignored" not in said
+
+
+def test_a_transcript_on_a_full_disk(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+    err = tmp_path / "stderr"
+    with open(err, "wb") as stderr:
+        client = run_with_output(
+            program, "--log", "/dev/full", stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    try:
+        status = finish_client(client)
+    finally:
+        client.kill()
+    assert_program_untouched(program)
+    said = err.read_text()
+    assert status == ExitStatus.OUTPUT_FAILED, said
+    assert "cannot write the transcript /dev/full (No space left on device)" in said
+    assert "Traceback" not in said
+
+
+def test_a_closed_stderr(debuggee: Start) -> None:
+    """``2>&-``: Python starts with ``sys.stderr`` None; nothing can be said, and all is safe."""
+    program = debuggee("rpdb", "simple")
+    client = run_with_output(
+        program,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(2),
+    )
+    try:
+        status = finish_client(client)
+    finally:
+        client.kill()
+    assert_program_untouched(program)
+    assert status == ExitStatus.OUTPUT_FAILED
+
+
+def test_a_stdout_that_cannot_encode_gets_escapes_and_the_session_goes_on(
+    debuggee: Start, tmp_path: Path
+) -> None:
+    program = debuggee("rpdb", "simple")
+    err = tmp_path / "stderr"
+    with open(err, "wb") as stderr:
+        client = run_with_output(
+            program, env={"PYTHONIOENCODING": "latin-1"}, stdout=subprocess.PIPE, stderr=stderr
+        )
+    try:
+        assert client.stdin is not None and client.stdout is not None
+        client.stdin.write(SCRIPT.encode())
+        client.stdin.close()
+        out = client.stdout.read()
+        status = client.wait(timeout=20)
+    finally:
+        client.kill()
+    record = program.finish()
+    assert record["error"] is None and record["reached_end"], record
+    assert record["values"]["x"] == 5  # every line was sent
+    said = err.read_text()
+    assert status == ExitStatus.OK, said
+    assert b"\\u20ac \\u20ac" in out
+    assert said.count("cannot encode some characters") == 1

@@ -101,6 +101,7 @@ class Runner:
         self.session: Optional[Session] = None
         self.sessions_done = 0
         self.interrupted = False
+        self._gave_up: Optional[ExitStatus] = None
         self._worst = ExitStatus.OK
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
@@ -156,6 +157,18 @@ class Runner:
 
         asyncio.get_running_loop().call_later(DETACH_PATIENCE, overdue)
 
+    def give_up(self, status: ExitStatus) -> None:
+        """The client cannot go on (its own output failed): leave safely, stop with ``status``.
+
+        Like a signal, but no line more is the front end's to send, and the exit status says
+        that the client failed, not the debugger.
+        """
+        if self._gave_up is None:
+            self._gave_up = status
+        self._stop.set()
+        if self.session is not None:
+            self.session.detach()
+
     def stop_after_session(self) -> None:
         """End the run once the current session is over (the front end has nothing more)."""
         self._stop.set()
@@ -178,6 +191,8 @@ class Runner:
                 break
         if connection is not None:
             await self._release(connection)
+        if self._gave_up is not None:
+            return self._gave_up
         if self.interrupted:
             return ExitStatus.INTERRUPTED
         return self._worst
@@ -317,7 +332,7 @@ class Runner:
         if escaping and not self._said_escaping:
             self._said_escaping = True  # once a run: a --wait loop meets the same server
             self.front_end.on_notice(escaping_for_an_ascii_server(escaping))
-        if self.interrupted:
+        if self.interrupted or self._gave_up is not None:
             session.detach()
         running = asyncio.ensure_future(session.run())
         follower: Optional[asyncio.Future[Optional[Connection]]] = None

@@ -153,6 +153,25 @@ def cannot_log(path: str, error: OSError) -> str:
     return f"cannot write the transcript {path}: {error.strerror or error}; going on without it"
 
 
+def transcript_name(path: str) -> str:
+    return f"the transcript {path}"
+
+
+def output_failed(what: str, why: str) -> str:
+    """The client's own output failed: its problem, not the debugger's."""
+    return (
+        f"rpdb-connect's own output failed: cannot write {what} ({why}). Detaching safely "
+        "(breakpoints cleared, c at the next prompt): the program continues; nothing more is sent"
+    )
+
+
+def output_escaped(encoding: str) -> str:
+    return (
+        f"standard output cannot encode some characters ({encoding}): they are written as "
+        "backslash escapes"
+    )
+
+
 def logging_to(path: str) -> str:
     return f"logging to {path}"
 

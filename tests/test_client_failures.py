@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import pytest
 from debuggee import Debuggee, start_client, wait_until
 
 from rpdb_client.engine.runner import DETACH_PATIENCE
@@ -137,54 +138,47 @@ def test_a_reader_that_goes_away_early(debuggee: Start, tmp_path: Path) -> None:
     assert "detached: the program continues" in said and "Traceback" not in said
 
 
-def test_a_full_disk(debuggee: Start, tmp_path: Path) -> None:
-    program = debuggee("rpdb", "simple")
-    err = tmp_path / "stderr"
-    with open("/dev/full", "wb") as full, open(err, "wb") as stderr:
-        client = run_with_output(program, stdout=full, stderr=stderr)
+def run_to_the_end(program: Debuggee, *args: str, **streams: Any) -> int:
+    """The client with SCRIPT on stdin, to its end; the program must be untouched."""
+    client = run_with_output(program, *args, **streams)
     try:
         status = finish_client(client)
     finally:
         client.kill()
     assert_program_untouched(program)
+    return status
+
+
+@pytest.mark.parametrize(
+    ("args", "stdout", "failed"),
+    [
+        ((), "/dev/full", "standard output (No space left on device)"),
+        (("--log", "/dev/full"), os.devnull, "the transcript /dev/full (No space left on device)"),
+    ],
+    ids=["stdout", "transcript"],
+)
+def test_a_full_disk(
+    debuggee: Start, tmp_path: Path, args: tuple[str, ...], stdout: str, failed: str
+) -> None:
+    program = debuggee("rpdb", "simple")
+    err = tmp_path / "stderr"
+    with open(stdout, "wb") as out, open(err, "wb") as stderr:
+        status = run_to_the_end(program, *args, stdout=out, stderr=stderr)
     said = err.read_text()
     assert status == ExitStatus.OUTPUT_FAILED, said
-    assert "cannot write standard output (No space left on device)" in said
+    assert f"own output failed: cannot write {failed}" in said
     assert "Traceback" not in said and "Exception ignored" not in said
-
-
-def test_a_transcript_on_a_full_disk(debuggee: Start, tmp_path: Path) -> None:
-    program = debuggee("rpdb", "simple")
-    err = tmp_path / "stderr"
-    with open(err, "wb") as stderr:
-        client = run_with_output(
-            program, "--log", "/dev/full", stdout=subprocess.DEVNULL, stderr=stderr
-        )
-    try:
-        status = finish_client(client)
-    finally:
-        client.kill()
-    assert_program_untouched(program)
-    said = err.read_text()
-    assert status == ExitStatus.OUTPUT_FAILED, said
-    assert "cannot write the transcript /dev/full (No space left on device)" in said
-    assert "Traceback" not in said
 
 
 def test_a_closed_stderr(debuggee: Start) -> None:
     """``2>&-``: Python starts with ``sys.stderr`` None; nothing can be said, and all is safe."""
     program = debuggee("rpdb", "simple")
-    client = run_with_output(
+    status = run_to_the_end(
         program,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=lambda: os.close(2),
     )
-    try:
-        status = finish_client(client)
-    finally:
-        client.kill()
-    assert_program_untouched(program)
     assert status == ExitStatus.OUTPUT_FAILED
 
 

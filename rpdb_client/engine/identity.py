@@ -42,6 +42,15 @@ class Identity:
     input_encoding: Optional[InputEncoding] = None
     """What the process decodes its input with, when its environment could be read."""
 
+    @property
+    def decodes_ascii(self) -> str:
+        """Why the process will decode its input as ASCII ("" if it will not, or is unknown).
+
+        One non-ASCII byte kills such a debugger and its request (docs/protocol.md section 3).
+        """
+        encoding = self.input_encoding
+        return encoding.why if encoding is not None and encoding.ascii_only else ""
+
     def describe(self) -> str:
         """``pid 11851 (uwsgi worker 2), same process`` — or empty when nothing is known."""
         if self.process is None:

@@ -158,11 +158,7 @@ class Runner:
         asyncio.get_running_loop().call_later(DETACH_PATIENCE, overdue)
 
     def give_up(self, status: ExitStatus) -> None:
-        """The client cannot go on (its own output failed): leave safely, stop with ``status``.
-
-        Like a signal, but no line more is the front end's to send, and the exit status says
-        that the client failed, not the debugger.
-        """
+        """The client cannot go on (its own output failed): leave safely, stop with ``status``."""
         if self._gave_up is None:
             self._gave_up = status
         self._stop.set()
@@ -262,20 +258,6 @@ class Runner:
             connection.close()  # nothing was sent: the squatter learns nothing
             raise
 
-    def _escape_for_an_ascii_server(self, session: Session) -> str:
-        """Escape non-ASCII input when the process will decode ASCII; returns why ("": not).
-
-        One non-ASCII byte kills such a debugger and its request (docs/protocol.md section 3);
-        set before the front end queues the session's first lines (``-c``), which are escaped as
-        they are queued.
-        """
-        identity = session.identity
-        encoding = identity.input_encoding if identity is not None else None
-        if encoding is None or not encoding.ascii_only or session.ascii_only:
-            return ""
-        session.ascii_only = True
-        return encoding.why
-
     def _watch_timeout(self, session: Session) -> list[asyncio.TimerHandle]:
         """Warn at 50% and 80% of the worker's limit, counted from the connection."""
         timeout = session.identity.timeout if session.identity else None
@@ -327,7 +309,10 @@ class Runner:
         self.session = session
         session.identity = await self._identify(connection)
         timers = self._watch_timeout(session)
-        escaping = self._escape_for_an_ascii_server(session)
+        # Before the front end queues the first lines (-c): they are escaped as they are queued.
+        identity = session.identity
+        escaping = identity.decodes_ascii if identity and not session.ascii_only else ""
+        session.ascii_only = session.ascii_only or bool(escaping)
         self.front_end.on_session_start(session, self.sessions_done + 1)
         if escaping and not self._said_escaping:
             self._said_escaping = True  # once a run: a --wait loop meets the same server

@@ -16,10 +16,16 @@ from pathlib import Path
 
 import pytest
 from debuggee import is_listening, wait_until
+from prompt_toolkit.input import PipeInput
 from stacks import Request, Stack, uwsgi
+from test_repl import ENTER, drive
 
+from rpdb_client.config import Settings
+from rpdb_client.engine import identity
 from rpdb_client.engine.session_actions import Close, Ended, Ending, Notice, State
 from rpdb_client.engine.session_machine import SessionMachine
+from rpdb_client.errors import ExitStatus
+from rpdb_client.terminal.repl import Repl
 
 
 @pytest.fixture
@@ -82,6 +88,23 @@ def test_a_decode_error_that_killed_the_request_ends_the_session(ascii_uwsgi: St
     assert "--ascii" in result.stderr
     assert "harakiri" not in result.stderr  # the cause is known: no guess
     assert "Traceback" not in result.stderr
+
+
+def test_in_the_repl_the_dead_debugger_ends_the_session_without_a_key(
+    ascii_uwsgi: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No "running" with a countdown: the end is said, and the REPL (no --wait) is over."""
+    monkeypatch.setattr(identity, "input_encoding_of", lambda pid: None)  # unreadable
+    request = stopped_request(ascii_uwsgi)
+
+    async def script(repl: Repl, keys: PipeInput) -> None:
+        keys.send_text("greeting = 'café'" + ENTER)
+
+    settings = Settings(port=ascii_uwsgi.rpdb_port, history=False, color="never")
+    status, text = drive(settings, script)
+    assert request.wait().status == 500
+    assert status is ExitStatus.LOST
+    assert "died with UnicodeDecodeError" in text
 
 
 # -- the rules, without a server -------------------------------------------------------------

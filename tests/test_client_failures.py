@@ -41,6 +41,12 @@ def unread_by_the_program(port: int) -> int:
     return 0
 
 
+def is_stopped(pid: int) -> bool:
+    """The kernel has stopped ``pid`` (state T in /proc/PID/stat): a signal is not at once."""
+    with open(f"/proc/{pid}/stat") as file:
+        return file.read().rsplit(")", 1)[1].split()[0] == "T"
+
+
 def read_until_prompt(fd: int, timeout: float = 10.0) -> bytes:
     """What the client printed up to pdb's prompt (line mode shows it with nothing queued)."""
     seen = b""
@@ -64,6 +70,7 @@ def test_a_signal_while_a_frozen_program_runs_a_command_gives_up_after_the_bound
         assert client.stdout is not None
         read_until_prompt(client.stdout.fileno())
         os.kill(program.process.pid, signal.SIGSTOP)  # frozen before it can answer
+        wait_until(lambda: is_stopped(program.process.pid), 10, "the program to stop")
         client.stdin.write("p x\n")
         client.stdin.flush()
         wait_until(lambda: unread_by_the_program(program.port), 10, "the command to be sent")

@@ -20,6 +20,9 @@ class ExitStatus(enum.IntEnum):
     """Bad command line or configuration."""
     CANNOT_CONNECT = 3
     """Nothing accepted the connection."""
+    OUTPUT_FAILED = 4
+    """The client's own output (stdout, stderr or the transcript) could not be written: it
+    detached safely and stopped."""
     INTERRUPTED = 130
     """Interrupted by Ctrl-C or a signal before the work was done."""
 

@@ -6,7 +6,9 @@ stdin is sent at the next prompt of whichever session is current, in order, afte
 session's ``-c`` commands; the end of stdin means "no more typed commands", so every session
 then detaches safely once its queue is empty. The debugger's output goes to stdout as received
 (each sent line echoed after its prompt, so the output reads like the terminal would), the
-client's own messages to stderr; what they say is :mod:`rpdb_client.engine.wording`'s.
+client's own messages to stderr; what they say is :mod:`rpdb_client.engine.wording`'s. When
+the client's own output fails (stdout, stderr or the transcript), it detaches safely and the run
+ends with ``ExitStatus.OUTPUT_FAILED``: that is the client's problem, never the program's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rpdb_client.engine.runner import Runner
 from rpdb_client.engine.session import Session, SessionEnd, State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
+from rpdb_client.output.guarded import GuardedStream, why_it_failed
 from rpdb_client.output.sanitize import Sanitizer
 from rpdb_client.output.transcript import Transcript
 from rpdb_client.wire.connection import UnsendableLine
@@ -39,11 +42,12 @@ async def run_line_mode(settings: Settings, env: Environment, notice: str = "") 
     ``notice`` is said first (why line mode runs).
     """
     front_end = LineFrontEnd(settings, env)
+    runner = front_end.runner = Runner(settings, front_end, clock=env.monotonic)
     try:
         if notice:
             front_end.on_notice(notice)
         front_end.read_stdin()
-        return await Runner(settings, front_end, clock=env.monotonic).run()
+        return await runner.run()
     finally:
         front_end.close()
 
@@ -54,8 +58,11 @@ class LineFrontEnd:
     def __init__(self, settings: Settings, env: Environment) -> None:
         self._settings = settings
         self._stdin = env.stdin
-        self._stdout = env.stdout
-        self._stderr = env.stderr
+        self._stdout = GuardedStream(env.stdout, "standard output", self._failed, self._escaped)
+        self._stderr = GuardedStream(env.stderr, "standard error", self._failed)
+        self.runner: Optional[Runner] = None
+        self._failure = ""
+        """What of the client's own output failed, and why ("" while all works)."""
         self._lines: deque[str] = deque()
         self._stdin_done = False
         self._session: Optional[Session] = None
@@ -120,7 +127,7 @@ class LineFrontEnd:
 
     def _hand_over(self) -> None:
         session = self._session
-        if session is None or session.state in (State.DETACHING, State.ENDED):
+        if session is None or session.state in (State.DETACHING, State.ENDED) or self._failure:
             return
         while self._lines:
             line = self._lines.popleft()
@@ -139,9 +146,10 @@ class LineFrontEnd:
     def on_session_start(self, session: Session, number: int) -> None:
         self._session = session
         self.on_notice(wording.connected(session, number, self._settings.wait))
-        if self._transcript is not None:
-            target = wording.address(self._settings.host, self._settings.port)
-            self._transcript.header(target, wording.peer(session), number)
+        target = wording.address(self._settings.host, self._settings.port)
+        self._log(lambda log: log.header(target, wording.peer(session), number))
+        if self._failure:
+            return  # not one line more: the run stops, the session is left safely
         for command in self._settings.commands:
             session.send(command)
         self._hand_over()
@@ -158,8 +166,7 @@ class LineFrontEnd:
                 self.on_notice(wording.lines_not_sent(len(leftover)))
         said = wording.describe_end(end, session)
         self.on_notice(said)
-        if self._transcript is not None:
-            self._transcript.note(said)
+        self._log(lambda log: log.note(said))
 
     def on_notice(self, text: str) -> None:
         self._flush()
@@ -170,8 +177,7 @@ class LineFrontEnd:
 
     def on_output(self, text: str) -> None:
         self._stdout.write(self._sanitizer.feed(text))
-        if self._transcript is not None:
-            self._transcript.output(text)
+        self._log(lambda log: log.output(text))
 
     def on_prompt(self, prompt: Prompt) -> None:
         self._show_prompt(prompt)
@@ -182,17 +188,46 @@ class LineFrontEnd:
         # waits (a prompt with nothing queued, a notice, the end of a session).
         self._show_prompt(prompt)
         self._stdout.write(line + "\n")
-        if self._transcript is not None:
-            self._transcript.user(line)
+        self._log(lambda log: log.user(line))
 
     def on_state(self, state: State) -> None:
         pass
 
     def close(self) -> None:
         """The run is over: close the transcript."""
-        if self._transcript is not None:
-            self._transcript.close()
+        transcript, self._transcript = self._transcript, None
+        if transcript is not None:
+            try:
+                transcript.close()
+            except OSError as error:
+                self._failed(wording.transcript_name(transcript.path), why_it_failed(error))
+
+    # -- the client's own output failing -------------------------------------------------------
+
+    def _log(self, write: Callable[[Transcript], None]) -> None:
+        transcript = self._transcript
+        if transcript is None:
+            return
+        try:
+            write(transcript)
+        except OSError as error:
             self._transcript = None
+            self._failed(wording.transcript_name(transcript.path), why_it_failed(error))
+            with contextlib.suppress(OSError):  # what it held cannot be written either: said
+                transcript.close()
+
+    def _failed(self, what: str, why: str) -> None:
+        """The client's own output failed: say so (on stderr, if it works) and leave safely."""
+        if self._failure:
+            return
+        self._failure = f"{what}: {why}"
+        self.on_notice(wording.output_failed(what, why))
+        if self.runner is not None:
+            # After the session's current callback: the session is left between two events.
+            asyncio.get_running_loop().call_soon(self.runner.give_up, ExitStatus.OUTPUT_FAILED)
+
+    def _escaped(self, encoding: str) -> None:
+        self.on_notice(wording.output_escaped(encoding))
 
     def _show_prompt(self, prompt: Prompt) -> None:
         if self._shown_prompt is not prompt:
@@ -200,9 +235,7 @@ class LineFrontEnd:
             self._stdout.write(self._sanitizer.flush() + prompt.text)
 
     def _flush(self) -> None:
-        # stdout's reader may have gone away; the session must still end safely.
-        with contextlib.suppress(BrokenPipeError):
-            self._stdout.flush()
+        self._stdout.flush()  # a failure is the GuardedStream's to report
 
 
 def _chunk_reader(stdin: TextIO) -> Callable[[], bytes]:

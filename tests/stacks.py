@@ -64,7 +64,8 @@ class Stack:
         self._log.close()
 
 
-def uwsgi(tmp: Path, harakiri: int) -> Stack:
+def uwsgi(tmp: Path, harakiri: int, lang: Optional[str] = None) -> Stack:
+    """``lang``: the workers' ``LANG`` alone (``C``: an embedded interpreter decoding ASCII)."""
     executable = tool("uwsgi")
     assert executable, "uWSGI is a test dependency"
     port, rpdb_port = free_port(), free_port()
@@ -73,7 +74,10 @@ def uwsgi(tmp: Path, harakiri: int) -> Stack:
         "--http-socket", f"127.0.0.1:{port}", "--wsgi-file", "flask_app.py", "--callable", "app",
         "--home", sys.prefix, "--die-on-term", "--need-app", "--lazy-apps",
     ]  # fmt: skip
-    return Stack(argv, tmp, {"RPDB_TEST_PORT": str(rpdb_port)}, port)
+    env = {"RPDB_TEST_PORT": str(rpdb_port)}
+    if lang is not None:
+        env.update(LANG=lang, LC_ALL="", LC_CTYPE="", PYTHONUTF8="")
+    return Stack(argv, tmp, env, port)
 
 
 def gunicorn(tmp: Path, timeout: int) -> Stack:

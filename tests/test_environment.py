@@ -17,7 +17,7 @@ from in_process import memory_environment
 
 import rpdb_client
 from rpdb_client.cli import command as cli
-from rpdb_client.engine.runner import FAST_PHASE, KNOCK_SLICE, Backoff
+from rpdb_client.engine.backoff import FAST_PHASE, KNOCK_SLICE, Backoff
 from rpdb_client.environment import Environment, is_terminal
 from rpdb_client.errors import ExitStatus
 

@@ -182,16 +182,16 @@ def test_client_commands_never_reach_the_debugger(debuggee: Start, tmp_path: Pat
     assert status is ExitStatus.OK
 
 
-def test_ascii_advice_names_a_command_that_escapes(debuggee: Start, tmp_path: Path) -> None:
-    """A server in LANG=C: its error advises :ascii, which then makes a non-ASCII line safe."""
+def test_an_ascii_server_is_escaped_from_the_start_and_help_says_so(
+    debuggee: Start, tmp_path: Path
+) -> None:
+    """A server in LANG=C, known from its /proc environment: escaping is on before any line."""
     env = {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
     program = debuggee("rpdb", "simple", env=env)
     log = tmp_path / "t.log"
 
     async def script(repl: Repl, keys: PipeInput) -> None:
-        keys.send_text("p word" + ENTER)
-        await until(lambda: "ASCII" in log.read_text(), "the advice")
-        keys.send_text(":ascii" + ENTER + ":ascii on" + ENTER + "word = 'été'" + ENTER)
+        keys.send_text(":ascii" + ENTER + "word = 'été'" + ENTER)
         await until(lambda: "> word = " in log.read_text() and at_prompt(repl), "the assignment")
         keys.send_text(":help" + ENTER + ":ascii off" + ENTER + ":ascii maybe" + ENTER + CTRL_D)
 
@@ -201,10 +201,10 @@ def test_ascii_advice_names_a_command_that_escapes(debuggee: Start, tmp_path: Pa
     assert record["values"]["word"] == "été"  # it reached the program as an escape
     assert "word = '\\u00e9t\\u00e9'" in sent_lines(tmp_path)
     notes = [line.split(" # ", 1)[1] for line in log.read_text().splitlines() if " # " in line]
-    advice = next(note for note in notes if "ASCII" in note)
-    assert "(in the REPL, :ascii)" in advice and find_client_command(":ascii") is not None
+    said = next(note for note in notes if "decodes its input as ASCII" in note)
+    assert "(LC_ALL=C in python)" in said and find_client_command(":ascii") is not None
     off, on = wording.ASCII_STATE[False], wording.ASCII_STATE[True]
-    assert notes[notes.index(advice) + 1 :][:2] == [off, on]
+    assert notes[notes.index(said) + 1] == on  # `:ascii` alone: auto-detection set it
     assert notes[-3:-1] == [off, wording.ASCII_USAGE]
     help_line = next(line for line in text.splitlines() if line.startswith("  :ascii"))
     assert help_line.endswith("(now on)")

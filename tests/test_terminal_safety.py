@@ -15,6 +15,7 @@ from typing import Callable
 
 import pytest
 from debuggee import Debuggee, run_client
+from test_ascii_server import UNREADABLE_PROCESS
 
 Start = Callable[..., Debuggee]
 
@@ -75,12 +76,29 @@ def test_only_colour_reaches_the_terminal(debuggee: Start, raw: bool) -> None:
 def test_an_ascii_server_is_recognised(debuggee: Start) -> None:
     env = {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
     program = debuggee("rpdb", "simple", env=env)
-    result = run_client("--port", str(program.port), stdin="p word\nx = 4\nc\n")
+    result = subprocess.run(  # its /proc environment unread, as for another user's process
+        [sys.executable, "-c", UNREADABLE_PROCESS, "--port", str(program.port)],
+        input="p word\nx = 4\nc\n",
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     record = program.finish()
     assert result.returncode == 0
     assert record["error"] is None and record["values"]["x"] == 4
     assert "UnicodeEncodeError: 'ascii' codec" in result.stdout
     assert result.stderr.count("Use --ascii") == 1
+
+
+def test_an_ascii_server_is_known_from_its_environment(debuggee: Start) -> None:
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    program = debuggee("rpdb", "simple", env=env)
+    result = run_client("--port", str(program.port), stdin="word = 'été'\nx = 4\nc\n")
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert record["error"] is None and record["values"] == {"x": 4, "y": 8, "word": "été"}
+    assert result.stderr.count("decodes its input as ASCII (LC_ALL=C in python)") == 1
+    assert "Use --ascii" not in result.stderr
 
 
 def test_ascii_escapes_what_an_ascii_server_could_not_read(debuggee: Start) -> None:

@@ -67,6 +67,7 @@ Exit status:
   1    a connection was lost, or the peer is not a line-based pdb
   2    usage error, or a broken config file
   3    could not connect
+  4    the client's own output (stdout, stderr, --log) failed; it detached safely
   130  interrupted by Ctrl-C or a signal (an open session is detached safely first)
 """
 

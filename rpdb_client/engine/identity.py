@@ -3,8 +3,9 @@
 Owns what the client learns about the peer without sending it a byte (docs/protocol.md sections 5
 and 6): the socket's owner (refusing another user's listener unless trusted: whoever binds the
 port first receives everything typed), the PID and a label such as ``uwsgi worker 2``, whether
-it is the same process as the previous session, and the server-side limit (uWSGI harakiri,
-gunicorn timeout, or ``--timeout-hint``) that will kill it. Standard library only.
+it is the same process as the previous session, the server-side limit (uWSGI harakiri,
+gunicorn timeout, or ``--timeout-hint``) that will kill it, and the encoding it will decode what
+is sent with (``host.input_encoding``: ASCII under uWSGI with ``LANG=C``). Standard library only.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from typing import Optional
 
 from rpdb_client.errors import ConnectError
 from rpdb_client.host import (
+    InputEncoding,
     ProcessInfo,
     WorkerTimeout,
     describe_process,
     find_connection,
     find_worker_timeout,
+    input_encoding_of,
     pids_for_inodes,
 )
 
@@ -36,6 +39,17 @@ class Identity:
     timeout: Optional[WorkerTimeout]
     same_as_before: Optional[bool]
     """True/False from the second session on, when both PIDs are known; else None."""
+    input_encoding: Optional[InputEncoding] = None
+    """What the process decodes its input with, when its environment could be read."""
+
+    @property
+    def decodes_ascii(self) -> str:
+        """Why the process will decode its input as ASCII ("" if it will not, or is unknown).
+
+        One non-ASCII byte kills such a debugger and its request (docs/protocol.md section 3).
+        """
+        encoding = self.input_encoding
+        return encoding.why if encoding is not None and encoding.ascii_only else ""
 
     def describe(self) -> str:
         """``pid 11851 (uwsgi worker 2), same process`` — or empty when nothing is known."""
@@ -60,6 +74,7 @@ class PeerTracker:
         self._last_pid: Optional[int] = None
         self._last_process: Optional[ProcessInfo] = None
         self._timeouts: dict[int, Optional[WorkerTimeout]] = {}
+        self._encodings: dict[int, Optional[InputEncoding]] = {}
 
     async def identify(self, local: tuple[str, int], peer: tuple[str, int]) -> Identity:
         """Look the peer up through the kernel (about 0.1 ms); raise if another user owns it.
@@ -80,7 +95,8 @@ class PeerTracker:
             return Identity(None, self._hint(), None)
         same = None if self._last_pid is None else process.pid == self._last_pid
         self._last_pid = process.pid
-        return Identity(process, self._hint() or self._timeout_of(process), same)
+        timeout = self._hint() or self._timeout_of(process)
+        return Identity(process, timeout, same, self._encoding_of(process.pid))
 
     def _check_owner(self, uid: int, peer: tuple[str, int]) -> None:
         me = os.getuid()
@@ -111,6 +127,11 @@ class PeerTracker:
         if process.pid not in self._timeouts:
             self._timeouts[process.pid] = find_worker_timeout(process)
         return self._timeouts[process.pid]
+
+    def _encoding_of(self, pid: int) -> Optional[InputEncoding]:
+        if pid not in self._encodings:  # its environment does not change: read it once
+            self._encodings[pid] = input_encoding_of(pid)
+        return self._encodings[pid]
 
     def _hint(self) -> Optional[WorkerTimeout]:
         if self._timeout_hint is None:

@@ -3,7 +3,8 @@
 Owns reading pdb's output for facts the client acts on: the breakpoints set and deleted in this
 session (a safe detach clears them, so a remote-pdb program does not stop again with nobody
 reading), the current location ``> file(line)func()`` (the toolbar, cache invalidation), and
-pdb's ``'ascii' codec`` errors (a server started with ``LANG=C``). Big replies pass through here,
+pdb's ``'ascii' codec`` errors (a server started with ``LANG=C``), and the uncaught
+``UnicodeDecodeError`` of pdb's own read, which ends the debugger. Big replies pass through here,
 so the common case is a few substring checks and no copy. Standard library only.
 """
 
@@ -18,6 +19,9 @@ _BREAKPOINT_GONE = re.compile(r"\nDeleted breakpoint (\d+)")
 _LOCATION = re.compile(r"^> (.+)$", re.M)
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 """IPython's debugger colours its location line; the location is kept as plain text."""
+_DEBUGGER_DIED = re.compile(r"^UnicodeDecodeError: '[\w-]+' codec can't decode", re.M)
+"""The last line of an uncaught traceback (pdb's own errors start with ``*** ``): under uWSGI the
+traceback of pdb's ``readline()`` reaches the client (docs/protocol.md section 3)."""
 _TAIL = 200
 """How much of an unfinished line is kept, to see a line cut between two pieces."""
 
@@ -29,6 +33,8 @@ class OutputWatch:
         self.breakpoints: set[int] = set()
         self.location: Optional[str] = None
         self.speaks_ascii = False
+        self.decode_killed_debugger = False
+        """pdb's read of a line died with ``UnicodeDecodeError``: it will never prompt again."""
         self._tail = ""
 
     def feed(self, text: str) -> bool:
@@ -42,10 +48,13 @@ class OutputWatch:
         head = tail + text[:_TAIL]  # a line cut at the end of the previous piece
         breakpoints = "reakpoint " in head or "reakpoint " in text
         location = head.startswith("> ") or "\n> " in head or "\n> " in text
+        codec = "codec can't decode" in head or "codec can't decode" in text
         ascii_error = not self.speaks_ascii and ("'ascii' codec" in head or "'ascii' codec" in text)
-        if not (breakpoints or location or ascii_error):
+        if not (breakpoints or location or ascii_error or codec):
             return False
         complete = tail + text[:cut]
+        if codec and _DEBUGGER_DIED.search(complete):
+            self.decode_killed_debugger = True
         if breakpoints:
             self._follow_breakpoints("\n" + complete)
         if location:

@@ -14,13 +14,16 @@ import signal
 from typing import Callable, Optional, Protocol
 
 from rpdb_client.config import Settings
+from rpdb_client.engine.backoff import Backoff
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
 from rpdb_client.engine.session import Session, SessionEnd, SessionListener, State
 from rpdb_client.engine.wording import (
     REMOTE_WARNING,
-    WAITING_TO_DETACH,
     address,
+    detach_overdue,
+    escaping_for_an_ascii_server,
     timeout_warning,
+    waiting_to_detach,
 )
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
 from rpdb_client.host import ListenerScan
@@ -28,40 +31,9 @@ from rpdb_client.wire.addresses import connect_address, is_local
 from rpdb_client.wire.connection import Connection
 from rpdb_client.wire.parser import Prompt
 
-FAST_PHASE = 0.02
-"""For this long after a session (or the start) the client knocks: a loop's next
-``set_trace()`` listens 0.1-0.8 ms after ``c``."""
-KNOCK_SLICE = 0.002
-"""The longest one knocking attempt keeps the event loop (and so the terminal) waiting."""
-FIRST_RETRY = 0.001
-"""The first pause after the fast phase."""
-LONGEST_RETRY = 0.05
-"""After the fast phase the pauses double up to this, so an idle wait costs no noticeable CPU."""
 UNREACHABLE_RETRY = 1.0
-
-
-class Backoff:
-    """When to try again: knocking at first (see ``Connection.open``), then slower.
-
-    ``clock`` is the run's monotonic clock (:attr:`rpdb_client.environment.Environment.monotonic`).
-    """
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self._clock = clock
-        self._started = clock()
-        self._pause = FIRST_RETRY
-
-    def knock_for(self) -> float:
-        """How long the next attempt may knock."""
-        return KNOCK_SLICE if self._clock() - self._started < FAST_PHASE else 0.0
-
-    async def wait(self) -> None:
-        """Pause before the next attempt (during the fast phase, only let the loop run)."""
-        if self.knock_for():
-            await asyncio.sleep(0)
-            return
-        await asyncio.sleep(self._pause)
-        self._pause = min(self._pause * 2, LONGEST_RETRY)
+DETACH_PATIENCE = 5.0
+"""After a signal, how long a detach waits for a running command's prompt (a frozen program)."""
 
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -97,6 +69,7 @@ class Runner:
         self.session: Optional[Session] = None
         self.sessions_done = 0
         self.interrupted = False
+        self._gave_up: Optional[ExitStatus] = None
         self._worst = ExitStatus.OK
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
@@ -105,6 +78,7 @@ class Runner:
             ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
         )
         self._warned_remote = False
+        self._said_escaping = False
 
     @property
     def target(self) -> str:
@@ -140,7 +114,26 @@ class Runner:
         if self.session is not None:
             self.session.detach()
             if self.session.state in (State.BUSY, State.STARTING):
-                self.front_end.on_notice(WAITING_TO_DETACH)
+                self.front_end.on_notice(waiting_to_detach(DETACH_PATIENCE))
+                self._bound_the_detach(self.session)
+
+    def _bound_the_detach(self, session: Session) -> None:
+        """Close if the prompt the detach waits for has not come in ``DETACH_PATIENCE``."""
+
+        def overdue() -> None:
+            if session.state in (State.BUSY, State.STARTING):
+                self.front_end.on_notice(detach_overdue(DETACH_PATIENCE))
+                session.abandon()
+
+        asyncio.get_running_loop().call_later(DETACH_PATIENCE, overdue)
+
+    def give_up(self, status: ExitStatus) -> None:
+        """The client cannot go on (its own output failed): leave safely, stop with ``status``."""
+        if self._gave_up is None:
+            self._gave_up = status
+        self._stop.set()
+        if self.session is not None:
+            self.session.detach()
 
     def hang_up(self) -> None:
         """SIGHUP, or the front end's terminal gone: leave safely, once.
@@ -173,6 +166,8 @@ class Runner:
                 break
         if connection is not None:
             await self._release(connection)
+        if self._gave_up is not None:
+            return self._gave_up
         if self.interrupted:
             return ExitStatus.INTERRUPTED
         return self._worst
@@ -293,8 +288,15 @@ class Runner:
         self.session = session
         session.identity = await self._identify(connection)
         timers = self._watch_timeout(session)
+        # Before the front end queues the first lines (-c): they are escaped as they are queued.
+        identity = session.identity
+        escaping = identity.decodes_ascii if identity and not session.ascii_only else ""
+        session.ascii_only = session.ascii_only or bool(escaping)
         self.front_end.on_session_start(session, self.sessions_done + 1)
-        if self.interrupted:
+        if escaping and not self._said_escaping:
+            self._said_escaping = True  # once a run: a --wait loop meets the same server
+            self.front_end.on_notice(escaping_for_an_ascii_server(escaping))
+        if self.interrupted or self._gave_up is not None:
             session.detach()
         running = asyncio.ensure_future(session.run())
         follower: Optional[asyncio.Future[Optional[Connection]]] = None

@@ -107,6 +107,13 @@ def speaks_telnet(name: str) -> SessionEnd:
     )
 
 
+DECODE_KILLED_DEBUGGER = (
+    "the debugger could not decode the line sent (it reads ASCII: a server started with "
+    "LANG=C?) and died with UnicodeDecodeError; the request failed, and this debugger will "
+    "never answer again. Next time use --ascii (in the REPL, :ascii on), which escapes non-ASCII "
+    "characters inside string literals"
+)
+"""The detail of the end when pdb's own read died decoding what was sent."""
 ASCII_ADVICE = (
     "the debugger's side encodes and decodes ASCII (a server started with LANG=C?): a "
     "non-ASCII character typed there kills the request. Use --ascii (in the REPL, :ascii), "

@@ -59,6 +59,7 @@ from rpdb_client.engine.session_actions import (
 )
 from rpdb_client.engine.session_endings import (
     ASCII_ADVICE,
+    DECODE_KILLED_DEBUGGER,
     NO_EFFECT,
     end_at_eof,
     end_without_eof,
@@ -91,15 +92,12 @@ class SessionMachine:
         """Grows with every line sent but side queries: what was learnt at a prompt is stale."""
         self.watch = OutputWatch()
         self.queue: deque[str] = deque()
-        self._leaving = False
-        """Detach at the next prompt with nothing queued (``finish`` or ``detach``)."""
+        self._leaving = False  # detach at the next prompt with nothing queued (finish, detach)
         self._leave_at: Optional[Prompt] = None
-        self._asked_end: Optional[Ending] = None
-        """How EOF ends the session after the last line sent (None: as a loss)."""
+        self._asked_end: Optional[Ending] = None  # how EOF ends it after the last line (None: lost)
         self._received_any = False
         self._timers: set[Timer] = set()
-        self._query: Optional[list[str]] = None
-        """The text of the side query's reply so far, while one is in flight."""
+        self._query: Optional[list[str]] = None  # a side query's reply so far, while in flight
         self._failed_block = FailedBlock()
 
     # -- what the driver may ask -------------------------------------------------------------
@@ -206,6 +204,9 @@ class SessionMachine:
             if foreign is not None:
                 return self._end(speaks_telnet(foreign), actions)
         self._handle(self.parser.feed(data), actions, now)
+        if self.watch.decode_killed_debugger and self.state is State.BUSY:
+            # pdb died decoding our line: no prompt or end will come (docs/protocol.md section 3)
+            return self._end(SessionEnd(Ending.LOST, DECODE_KILLED_DEBUGGER), actions)
         if self.parser.has_held_text:
             return self._start(Timer.QUIET, QUIET_FLUSH_SECONDS, actions)
         return self._cancel(Timer.QUIET, actions)
@@ -271,9 +272,8 @@ class SessionMachine:
     ) -> Optional[Echo]:
         """Send the queued answer to a read's last prompt before showing the output before it.
 
-        The debugger then runs the next command while this client shows the last reply, so the
-        client's own work leaves the round trip of queued lines (``bench/``: per command).
-        Returns the echo to give when the prompt's turn comes.
+        The debugger runs the next command while this client shows the last reply (``bench/``:
+        per command). Returns the echo to give when the prompt's turn comes.
         """
         if not self.queue or self._query is not None or len(events) < 2:
             return None

@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Optional
 
 from rpdb_client.engine.session_actions import Ending, SessionEnd
+from rpdb_client.engine.session_endings import DECODE_KILLED_DEBUGGER
 
 if TYPE_CHECKING:  # the session machine says things too: it loads no driver and no socket
     from rpdb_client.engine.session import Session
@@ -29,10 +30,6 @@ REFUSED_HINT = (
     "unless REMOTE_PDB_PORT is set (see --list); rpdb skips the breakpoint when its port is busy."
 )
 
-WAITING_TO_DETACH = (
-    "waiting for the debugger's next prompt to detach safely (a command is still running); "
-    "press Ctrl-C again to close at once, which raises BdbQuit in the program"
-)
 REMOTE_WARNING = (
     "{host} is not this machine: pdb's traffic is neither authenticated nor encrypted; "
     "prefer an SSH tunnel (ssh -L 4444:127.0.0.1:4444 {host}, then connect to 127.0.0.1)"
@@ -65,6 +62,8 @@ def timeout_warning(timeout: WorkerTimeout, share: float) -> str:
 
 def describe_end(end: SessionEnd, session: Optional[Session] = None) -> str:
     """One or two sentences saying how a session ended (with the likely cause of a loss)."""
+    if end.detail == DECODE_KILLED_DEBUGGER:
+        return f"session over: {end.detail}"  # the cause is known: no guess about timeouts
     if end.ending is Ending.LOST and session is not None:
         cause = _loss_cause(session)
         if cause:
@@ -135,6 +134,33 @@ def block_lines_not_sent(count: int) -> str:
     )
 
 
+def escaping_for_an_ascii_server(why: str) -> str:
+    """The process behind the session decodes ASCII: the client escapes, and says so once."""
+    return (
+        f"the debugged program decodes its input as ASCII ({why}), and one non-ASCII character "
+        "would kill it: non-ASCII characters inside string literals are sent as \\u escapes "
+        "(as with --ascii; :ascii in the REPL), and other non-ASCII input is refused"
+    )
+
+
+def waiting_to_detach(patience: float) -> str:
+    """A signal came while a command runs: the detach waits for pdb's next prompt, bounded."""
+    return (
+        f"waiting for the debugger's next prompt to detach safely (a command is still running), "
+        f"for {patience:g} s at most; press Ctrl-C again to close at once, which raises BdbQuit "
+        "in the program"
+    )
+
+
+def detach_overdue(patience: float) -> str:
+    """No prompt came within the bound after a signal: the client closes anyway."""
+    return (
+        f"no prompt came within {patience:g} s: the debugged program is not answering (stopped, "
+        "or its command still runs). Closing without the safe detach: if the program ever reads "
+        "from its debugger again, it gets BdbQuit"
+    )
+
+
 def lines_not_sent(count: int) -> str:
     """Lines queued for a prompt that never came."""
     return f"{count} line(s) not sent: the session ended first"
@@ -142,6 +168,25 @@ def lines_not_sent(count: int) -> str:
 
 def cannot_log(path: str, error: OSError) -> str:
     return f"cannot write the transcript {path}: {error.strerror or error}; going on without it"
+
+
+def transcript_name(path: str) -> str:
+    return f"the transcript {path}"
+
+
+def output_failed(what: str, why: str) -> str:
+    """The client's own output failed: its problem, not the debugger's."""
+    return (
+        f"rpdb-connect's own output failed: cannot write {what} ({why}). Detaching safely "
+        "(breakpoints cleared, c at the next prompt): the program continues; nothing more is sent"
+    )
+
+
+def output_escaped(encoding: str) -> str:
+    return (
+        f"standard output cannot encode some characters ({encoding}): they are written as "
+        "backslash escapes"
+    )
 
 
 def logging_to(path: str) -> str:

@@ -102,7 +102,7 @@ class ClientCommands(ReplFrontEnd):
             ":python": self.python_mode,
             ":bell": self.bell,
             ":toolbar": self.toolbar_shown,
-            ":ascii": self.ascii,
+            ":ascii": self._ascii_now,
         }
         shown = {name: "on" if on else "off" for name, on in states.items()}
         self.screen.write([("", client_help_text(shown) + "\n" + wording.KEYS_HELP + "\n")])
@@ -154,7 +154,12 @@ class ClientCommands(ReplFrontEnd):
             self.ascii = arg == "on"
             if self.session is not None:
                 self.session.ascii_only = self.ascii
-        self.screen.notice(wording.ASCII_STATE[self.ascii])
+        self.screen.notice(wording.ASCII_STATE[self._ascii_now])
+
+    @property
+    def _ascii_now(self) -> bool:
+        """The session's escaping (turned on for a process known to decode ASCII), else ours."""
+        return self.session.ascii_only if self.session is not None else self.ascii
 
     # -- shared with the keys ----------------------------------------------------------------
 

@@ -128,7 +128,9 @@ class ReplFrontEnd:
         self._seen.clear()
         self._seen_size = 0
         self.screen.renderer.set_hint(None)
-        session.ascii_only = self.ascii  # `:ascii` holds for the sessions that follow too
+        # `:ascii` holds for the sessions that follow too; the runner turns it on for a process
+        # known to decode ASCII.
+        session.ascii_only = session.ascii_only or self.ascii
         self.screen.notice(wording.connected(session, number, self.settings.wait))
         if self.bell:
             self.screen.bell()  # someone in another window learns that a breakpoint was hit

@@ -73,6 +73,10 @@ class FrontEnd(SessionListener, Protocol):
 
     def on_notice(self, text: str) -> None: ...
 
+    async def confirm_owner(self, owner: str) -> bool:
+        """Root may use another user's listener, described by ``owner``, if the user says so."""
+        ...
+
 
 class Runner:
     """Runs the sessions that ``settings`` ask for, telling ``front_end`` what happens.
@@ -95,7 +99,9 @@ class Runner:
         self._worst = ExitStatus.OK
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
-        self._peers = PeerTracker(settings.timeout_hint, settings.trust_owner)
+        self._peers = PeerTracker(
+            settings.timeout_hint, settings.trust_owner, settings.pids, front_end.confirm_owner
+        )
         self._scan = (
             ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
         )

@@ -89,6 +89,7 @@ class Repl(ClientCommands):
         )
         super().__init__(settings)
         self._on_yes: Callable[[], None] = lambda: None
+        self._on_no: Callable[[], None] = lambda: None
         self._ctrl_c_at = -math.inf  # no Ctrl-C yet, whatever the clock reads
         self._hinted = False
         self._early_warnings: list[str] = []
@@ -272,23 +273,48 @@ class Repl(ClientCommands):
 
     # -- questions ---------------------------------------------------------------------------
 
-    def _ask(self, warning: str, question: str, on_yes: Callable[[], None]) -> None:
+    def _ask(
+        self,
+        warning: str,
+        question: str,
+        on_yes: Callable[[], None],
+        on_no: Callable[[], None] = lambda: None,
+    ) -> None:
         self.screen.notice(warning, warning=True)
-        self.question, self._on_yes = question, on_yes
+        self.question, self._on_yes, self._on_no = question, on_yes, on_no
 
     def _answer(self, text: str) -> None:
-        question, on_yes = self.question or "", self._on_yes
+        question, on_yes, on_no = self.question or "", self._on_yes, self._on_no
         self.question = None
         self.screen.write([("class:prompt.question", question), ("", text + "\n")])
         if text.strip().lower() in ("y", "yes"):
             on_yes()
         else:
             self.screen.notice(wording.DECLINED)
+            on_no()
 
     def _cancel_question(self) -> None:
         self.question = None
         self.screen.notice(wording.DECLINED)
+        self._on_no()
         self.app.invalidate()
+
+    async def confirm_owner(self, owner: str) -> bool:
+        """Root and another user's listener: asked once per owner, before anything is sent."""
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def settle(value: bool) -> None:
+            if not answer.done():
+                answer.set_result(value)
+
+        self._ask(
+            f"{owner}. {wording.OWNER_HINT}",
+            wording.OWNER_QUESTION,
+            lambda: settle(True),
+            lambda: settle(False),
+        )
+        self.redraw()
+        return await answer
 
     # -- state -------------------------------------------------------------------------------
 

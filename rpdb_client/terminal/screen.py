@@ -26,6 +26,7 @@ from prompt_toolkit.styles import BaseStyle
 
 from rpdb_client.engine import wording
 from rpdb_client.output.highlight import Renderer
+from rpdb_client.output.sanitize import make_visible
 from rpdb_client.output.transcript import Transcript
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
 
@@ -93,9 +94,9 @@ class Screen:
         self.log(lambda log: log.user(line))
 
     def notice(self, text: str, *, warning: bool = False) -> None:
-        """The client's own words (logged too)."""
+        """The client's own words (logged too); what they quote of other processes is shown."""
         style = "class:warning" if warning else "class:notice"
-        self.write([(style, f"rpdb-connect: {text}\n")])
+        self.write([(style, f"rpdb-connect: {make_visible(text)}\n")])
         self.log(lambda log: log.note(text))
 
     def bell(self) -> None:
@@ -153,6 +154,8 @@ class Screen:
         if header is not None:
             self.log(header)
         self.notice(wording.logging_to(transcript.path))
+        if transcript.tightened_from is not None:
+            self.notice(wording.tightened(path, transcript.tightened_from), warning=True)
 
     def stop_log(self) -> None:
         if self.transcript is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -131,3 +132,12 @@ def test_the_repl_declined_sends_nothing(
     assert "connected to" not in term.text()
     record = program.finish()
     assert record["values"].get("x") != 99
+
+
+def test_a_signal_while_asking_refuses(as_nobody: Start, terminal: Callable[..., Terminal]) -> None:
+    program = as_nobody("rpdb", "simple")
+    term = start_repl(terminal, program)
+    os.kill(term.child.pid, signal.SIGTERM)
+    assert term.wait_exit() == 3
+    assert "connected to" not in term.text()
+    assert program.finish()["values"].get("x") != 99

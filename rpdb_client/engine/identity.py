@@ -78,6 +78,8 @@ class PeerTracker:
         self._pids = tuple(pids)
         self._ask_owner = ask_owner
         self._trusted_uids: set[int] = set()
+        self.stopped = asyncio.Event()
+        """Set when the run stops (Ctrl-C, a signal): a question then pending is a no."""
         self._last_pid: Optional[int] = None
         self._last_process: Optional[ProcessInfo] = None
         self._timeouts: dict[int, Optional[WorkerTimeout]] = {}
@@ -115,10 +117,22 @@ class PeerTracker:
         from rpdb_client.engine import wording
 
         owner = wording.listener_owner(peer[1], uid, process)
-        if me == 0 and self._ask_owner is not None and await self._ask_owner(owner):
+        if me == 0 and self._ask_owner is not None and await self._asked(owner):
             self._trusted_uids.add(uid)
             return
         raise UntrustedListener(f"{owner}: refused", wording.OWNER_HINT)
+
+    async def _asked(self, owner: str) -> bool:
+        """The user's answer about ``owner``; no if the run is stopped meanwhile."""
+        assert self._ask_owner is not None
+        answer = asyncio.ensure_future(self._ask_owner(owner))
+        stopper = asyncio.ensure_future(self.stopped.wait())
+        await asyncio.wait({answer, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not answer.done():
+            answer.cancel()
+            return False
+        return answer.result()
 
     def _users_of_pids(self) -> set[int]:
         users = set()

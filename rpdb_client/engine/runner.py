@@ -73,9 +73,7 @@ class FrontEnd(SessionListener, Protocol):
 
     def on_notice(self, text: str) -> None: ...
 
-    async def confirm_owner(self, owner: str) -> bool:
-        """Root may use another user's listener, described by ``owner``, if the user says so."""
-        ...
+    async def confirm_owner(self, owner: str) -> bool: ...
 
 
 class Runner:
@@ -100,8 +98,9 @@ class Runner:
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
         self._peers = PeerTracker(
-            settings.timeout_hint, settings.trust_owner, settings.pids, self._ask_owner
+            settings.timeout_hint, settings.trust_owner, settings.pids, front_end.confirm_owner
         )
+        self._peers.stopped = self._stop  # Ctrl-C or a signal while root is asked: refused
         self._scan = (
             ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
         )
@@ -231,17 +230,6 @@ class Runner:
         except UntrustedListener:
             connection.close()  # nothing was sent: the squatter learns nothing
             raise
-
-    async def _ask_owner(self, owner: str) -> bool:
-        """The front end's answer; no if the run is stopped (Ctrl-C, a signal) meanwhile."""
-        answer = asyncio.ensure_future(self.front_end.confirm_owner(owner))
-        stopper = asyncio.ensure_future(self._stop.wait())
-        await asyncio.wait({answer, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        stopper.cancel()
-        if not answer.done():
-            answer.cancel()
-            return False
-        return answer.result()
 
     def _watch_timeout(self, session: Session) -> list[asyncio.TimerHandle]:
         """Warn at 50% and 80% of the worker's limit, counted from the connection."""

@@ -199,3 +199,35 @@ def test_the_repl_is_not_hidden_by_a_concealing_sgr(
     assert after, raw
     assert not any(concealed_at(raw, index) for index in after), raw
     assert not concealed_at(raw, len(raw)), raw
+
+
+def test_the_repl_shows_the_connect_line_and_a_question_sanitised(
+    debuggee: Start, tmp_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    program = hostile_program(debuggee, tmp_path)
+    term = terminal("--port", str(program.port), "--no-history")
+    term.wait_shows("connected to")  # through another name, rpdb may choose IPython's pdb
+    term.wait_for(lambda t: t.row_of("(Pdb)") >= 0 or t.row_of("ipdb>") >= 0, "the prompt")
+    term.send(CTRL_D)
+    assert term.wait_exit() == 0
+    assert program.finish()["reached_end"] is True
+    server = QuestionAfterOutput()
+    try:
+        asking = terminal("--port", str(server.port), "--no-history")
+        asking.wait_for(lambda t: t.row_of("(Pdb)") >= 0, "the fake server's prompt")
+        asking.send("clear\r")
+        asking.wait_shows("Clear all breaks?")
+        asking.send("y\r")
+        asking.wait_for(lambda t: t.row_of("Deleted") >= 0, "the answer")
+        asking.send(CTRL_D)
+        assert asking.wait_exit() == 0
+        server.thread.join(10)
+    finally:
+        server.listener.close()
+    assert server.received == [b"clear\n", b"y\n", b"c\n"]
+    for shown in (term, asking):
+        raw = bytes(shown.raw).decode("utf-8", "replace")
+        # Colour, cursor moves and the bell are the REPL's own: the others must not be there.
+        assert not any(bad in raw for bad in ("\x1b]", "\u202e", "\x9b")), raw
+    assert SHOWN_NAME in term.text()
+    assert "^[]0;OWNED^G^[[2J^H\\u202eClear all breaks?" in asking.text()

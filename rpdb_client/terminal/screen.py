@@ -90,7 +90,9 @@ class Screen:
         self.end_output()
         self.renderer.set_hint(line if debugger else None)
         tokens = PygmentsTokens(list(self._echo_lexers[python].get_tokens(line)))
-        self.write([("class:prompt", prompt), *to_formatted_text(tokens), ("", "\n")])
+        # The prompt is the server's text (a question may follow the program's output).
+        shown = make_visible(prompt)
+        self.write([("class:prompt", shown), *to_formatted_text(tokens), ("", "\n")])
         self.log(lambda log: log.user(line))
 
     def notice(self, text: str, *, warning: bool = False) -> None:

@@ -3,6 +3,10 @@
 Owns :class:`Settings`, the frozen record every other module reads its options from, and the
 config file: where it lives, what keys it accepts (:data:`KEYS`), how a broken file is reported
 (file, line and key; exit status 2), and how the layers are merged (:func:`build_settings`).
+A config file may come from someone else (``--config`` given a path): only a regular file of at
+most :data:`MAX_CONFIG_SIZE` is read (``/dev/zero`` or a FIFO is refused, never read or waited
+on), every way parsing can fail (deep nesting, memory) is a usage error naming the file, and
+unknown keys are warned about once in all, with a count.
 The command line and the environment are read by click in ``rpdb_client.cli.command``; this module
 only receives their values. Standard library only (tomllib, or tomli before Python 3.11).
 """
@@ -13,6 +17,7 @@ import difflib
 import math
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +35,9 @@ DEFAULT_PORT = 4444
 COLOR_CHOICES = ("auto", "always", "never")
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_CONFIG_RESOURCE = "default_config.toml"
+MAX_CONFIG_SIZE = 1024 * 1024
+"""A config file is a few lines: a bigger one is refused before it is parsed."""
+UNKNOWN_KEYS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -205,18 +213,38 @@ def load_config(
     """
     file = Path(path) if path is not None else default_config_path(environ)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = _read_text(file)
     except FileNotFoundError:
         if path is None:
             return ConfigFile()
         raise UsageError(f"config file {file}: not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"config file {file}: cannot be read: {error}") from None
+    except OSError as error:
+        raise UsageError(f"config file {file}: cannot be read: {error.strerror}") from None
     try:
         data = tomllib.loads(text)
+        return _check_file(str(file), text, data, warn)
     except tomllib.TOMLDecodeError as error:
         raise UsageError(_syntax_error(str(file), text, error)) from None
-    return _check_file(str(file), text, data, warn)
+    except RecursionError:
+        raise UsageError(f"config file {file}: not valid TOML: nested too deeply") from None
+    except MemoryError:
+        raise UsageError(f"config file {file}: not valid TOML: too big to parse") from None
+
+
+def _read_text(file: Path) -> str:
+    """The file's text; OSError (``strerror`` saying why) if it is not a small regular file."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as opened:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        data = opened.read(MAX_CONFIG_SIZE + 1)
+    if len(data) > MAX_CONFIG_SIZE:
+        raise OSError(0, f"larger than {MAX_CONFIG_SIZE // 1024 // 1024} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise OSError(0, f"not UTF-8 at byte {error.start}") from None
 
 
 def _syntax_error(name: str, text: str, error: Exception) -> str:
@@ -235,7 +263,7 @@ def _syntax_error(name: str, text: str, error: Exception) -> str:
 def _check_file(
     name: str, text: str, data: dict[str, Any], warn: Callable[[str], None]
 ) -> ConfigFile:
-    unknown: list[tuple[int, str]] = []
+    unknown: list[tuple[tuple[str, ...], str]] = []
 
     def problem(table: tuple[str, ...], key: str, message: str) -> tuple[int, str]:
         line = _line_of(text, table, key)
@@ -247,9 +275,7 @@ def _check_file(
         for key, value in values.items():
             check = KEYS.get(key)
             if check is None:
-                close = difflib.get_close_matches(key, [*KEYS, "targets"], n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                unknown.append(problem(table, key, f"unknown key, ignored{hint}"))
+                unknown.append((table, key))  # described later, only the few shown
                 continue
             try:
                 checked[key] = check(value)
@@ -268,9 +294,37 @@ def _check_file(
         if target.startswith("-"):
             raise UsageError(problem(("targets",), target, "a name must not start with -")[1])
         targets[target] = check_table(("targets", target), table)
-    for _line, message in sorted(unknown):
-        warn(message)  # in the order of the file, whichever table they are in
+    if unknown:
+        warn(_unknown_keys(name, text, unknown))
     return ConfigFile(name, values, targets)
+
+
+def _unknown_keys(name: str, text: str, unknown: list[tuple[tuple[str, ...], str]]) -> str:
+    """One warning for all of them: 20,000 keys must not be 20,000 lines (nor take seconds)."""
+    if len(unknown) == 1:
+        table, key = unknown[0]
+        line = _line_of(text, table, key)
+        return (
+            f"{name}{f':{line}' if line else ''}: {'.'.join((*table, key))}: unknown key, ignored"
+            + _did_you_mean(key)
+        )
+    first = sorted(
+        (_line_of(text, table, key) or 0, table, key) for table, key in unknown[:UNKNOWN_KEYS_SHOWN]
+    )  # in the order of the file, whichever table they are in
+    shown = []
+    for line, table, key in first:
+        where = f"line {line}: " if line else ""
+        shown.append(f"  {where}{'.'.join((*table, key))}{_did_you_mean(key)}")
+    more = len(unknown) - len(shown)
+    if more:
+        shown.append(f"  and {more} more")
+    keys = "1 unknown key" if len(unknown) == 1 else f"{len(unknown)} unknown keys"
+    return f"{name}: {keys}, ignored:\n" + "\n".join(shown)
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, [*KEYS, "targets"], n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _show(value: Any) -> str:

@@ -27,7 +27,7 @@ from rpdb_client.engine.session import Session, SessionEnd, State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.guarded import GuardedStream, why_it_failed
-from rpdb_client.output.sanitize import Sanitizer
+from rpdb_client.output.sanitize import RESET_ATTRIBUTES, Sanitizer, make_visible
 from rpdb_client.output.transcript import Transcript
 from rpdb_client.wire.connection import UnsendableLine
 from rpdb_client.wire.parser import Prompt
@@ -63,6 +63,12 @@ class LineFrontEnd:
         self.runner: Optional[Runner] = None
         self._failure = ""
         """What of the client's own output failed, and why ("" while all works)."""
+        # The program's colour, or an unterminated concealing ESC[8m, must not hide our words
+        # nor, after the exit, the shell: once the output has set attributes on the terminal,
+        # they are reset before a message of ours and at the end.
+        self._output_on_terminal = env.stdout_isatty
+        self._notices_on_terminal = env.stderr_isatty
+        self._attributes_set = False
         self._lines: deque[str] = deque()
         self._stdin_done = False
         self._session: Optional[Session] = None
@@ -76,6 +82,10 @@ class LineFrontEnd:
                 self._transcript = Transcript.open(settings.log_file, env.wall)
             except OSError as error:
                 self.on_notice(wording.cannot_log(settings.log_file, error))
+            else:
+                if self._transcript.tightened_from is not None:
+                    mode = self._transcript.tightened_from
+                    self.on_notice(wording.tightened(settings.log_file, mode))
 
     # -- standard input ----------------------------------------------------------------------
 
@@ -168,15 +178,21 @@ class LineFrontEnd:
         self.on_notice(said)
         self._log(lambda log: log.note(said))
 
+    async def confirm_owner(self, owner: str) -> bool:
+        """Nobody to ask: another user's listener is refused unless ``--trust-owner``."""
+        return False
+
     def on_notice(self, text: str) -> None:
         self._flush()
-        self._stderr.write(f"rpdb-connect: {text}\n")
+        # Our sentences quote other processes (command lines, paths, errors): shown, not obeyed.
+        reset = RESET_ATTRIBUTES if self._attributes_set and self._notices_on_terminal else ""
+        self._stderr.write(f"{reset}rpdb-connect: {make_visible(text)}\n")
         self._stderr.flush()
 
     # -- the session's callbacks -------------------------------------------------------------
 
     def on_output(self, text: str) -> None:
-        self._stdout.write(self._sanitizer.feed(text))
+        self._show(self._sanitizer.feed(text))
         self._log(lambda log: log.output(text))
 
     def on_prompt(self, prompt: Prompt) -> None:
@@ -194,7 +210,12 @@ class LineFrontEnd:
         pass
 
     def close(self) -> None:
-        """The run is over: close the transcript."""
+        """The run is over: close the transcript, and leave the terminal's colours as found."""
+        if self._attributes_set:
+            self._attributes_set = False
+            with contextlib.suppress(OSError, ValueError):
+                self._stdout.write(RESET_ATTRIBUTES)
+                self._stdout.flush()
         transcript, self._transcript = self._transcript, None
         if transcript is not None:
             try:
@@ -232,7 +253,15 @@ class LineFrontEnd:
     def _show_prompt(self, prompt: Prompt) -> None:
         if self._shown_prompt is not prompt:
             self._shown_prompt = prompt
-            self._stdout.write(self._sanitizer.flush() + prompt.text)
+            # The prompt is the server's text, and may carry the program's output before a
+            # question (``Clear all breaks?``): sanitised like the rest of the output.
+            self._show(self._sanitizer.feed(prompt.text) + self._sanitizer.flush())
+
+    def _show(self, text: str) -> None:
+        """The debugger's text, sanitised, to stdout; noting whether it may set attributes."""
+        if self._output_on_terminal and "\x1b" in text:
+            self._attributes_set = True
+        self._stdout.write(text)
 
     def _flush(self) -> None:
         self._stdout.flush()  # a failure is the GuardedStream's to report

@@ -126,9 +126,10 @@ def test_unknown_keys_are_warned_about_not_fatal(tmp_path: Path) -> None:
     assert config.values == {"port": 6899}
     assert config.targets == {"web": {}}
     assert warnings == [
-        f"{path}:1: colour: unknown key, ignored (did you mean color?)",
-        f"{path}:4: targets.web.prot: unknown key, ignored (did you mean port?)",
-        f"{path}:5: extra: unknown key, ignored",
+        f"{path}: 3 unknown keys, ignored:\n"
+        "  line 1: colour (did you mean color?)\n"
+        "  line 4: targets.web.prot (did you mean port?)\n"
+        "  line 5: extra"
     ]
 
 

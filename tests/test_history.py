@@ -105,6 +105,7 @@ def test_unwritable_location_warns_once(tmp_path: Path) -> None:
 def test_corrupt_file_warns_once_and_is_left_alone(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "history"
     path.write_bytes(content)
+    path.chmod(0o600)  # a wider mode is tightened and said, whatever the content
     warnings: list[str] = []
     history = ReplHistory(path, warnings.append)
     assert list(history.load_history_strings()) == []

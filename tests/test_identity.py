@@ -123,3 +123,13 @@ def test_worker_limit_warns_from_half_of_it() -> None:
     assert early == [("class:toolbar.elapsed", " harakiri 30 s: 0:20 left at most ")]
     assert late == [("class:toolbar.warning", " harakiri 30 s: 0:05 left at most ")]
     assert over == [("class:toolbar.warning", " harakiri 30 s: passed ")]
+
+
+def test_every_spelling_of_loopback_is_this_machine() -> None:
+    from rpdb_client.wire.addresses import is_local
+
+    local = ["localhost", "LOCALHOST.", "app.localhost", "127.0.0.1", "127.42.0.9", "::1"]
+    local += ["::ffff:127.0.0.1", "::ffff:127.1.2.3", "[::1]", "0:0:0:0:0:0:0:1"]
+    assert all(is_local(host) for host in local), [host for host in local if not is_local(host)]
+    remote = ["10.0.0.1", "::ffff:10.0.0.1", "192.0.2.7", "2001:db8::1", "name.invalid"]
+    assert not any(is_local(host) for host in remote)

@@ -97,3 +97,14 @@ def test_trust_owner_connects_all_the_same(squatter: Squatter) -> None:
     assert result.returncode == 0, result.stderr
     assert squatter.done.wait(10)
     assert squatter.received.startswith(b"p 'hello'\n")  # then the safe detach's `c`
+
+
+@pytest.mark.parametrize("host", ["::ffff:127.0.0.1", "localhost"])
+def test_every_spelling_of_loopback_is_checked(squatter: Squatter, host: str) -> None:
+    """An IPv4-mapped loopback once skipped the owner check, and was called another machine."""
+    result = run_as_nobody("--host", host, "--port", str(squatter.port), stdin="p 'secret'\n")
+    assert result.returncode == 3, result.stderr
+    assert "belongs to another user" in result.stderr
+    assert "not this machine" not in result.stderr
+    assert squatter.done.wait(10)
+    assert squatter.received == b""

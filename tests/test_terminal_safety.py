@@ -20,14 +20,16 @@ from test_ascii_server import UNREADABLE_PROCESS
 Start = Callable[..., Debuggee]
 
 
-def run_with_terminal_stdout(port: int, script: str, *extra: str) -> bytes:
-    """Run the client with stdin piped and stdout on a pty; everything the pty received."""
+def run_with_terminal_stdout(
+    port: int, script: str, *extra: str, stderr_too: bool = False
+) -> bytes:
+    """Run the client with stdin piped and stdout (and stderr) on a pty; all the pty received."""
     master, slave = os.openpty()
     client = subprocess.Popen(
         [sys.executable, "-m", "rpdb_client", "--port", str(port), *extra],
         stdin=subprocess.PIPE,
         stdout=slave,
-        stderr=subprocess.DEVNULL,
+        stderr=slave if stderr_too else subprocess.DEVNULL,
     )
     os.close(slave)
     assert client.stdin is not None

@@ -364,7 +364,10 @@ async def _run_line_mode(settings: Settings, env: Environment) -> ExitStatus:
 
 
 def _say(text: str) -> None:
-    click.echo(f"rpdb-connect: {text}", err=True)
+    # Errors quote host names from the config, paths and other processes: shown, not obeyed.
+    from rpdb_client.output.sanitize import make_visible
+
+    click.echo(f"rpdb-connect: {make_visible(text)}", err=True)
 
 
 def run(argv: Sequence[str], env: Environment) -> int:

@@ -2,7 +2,9 @@
 
 Owns turning the candidates of :func:`rpdb_client.host.find_debuggers` (plain data, found without
 connecting) into output and settings: a table or ``--json`` list on stdout, and for ``--pick`` a
-numbered choice on stderr when several debuggers wait. May import :mod:`rpdb_client.host`,
+numbered choice on stderr when several debuggers wait. Command lines, names and users are other
+processes' text (a process can name itself with escape sequences): shown through
+:func:`~rpdb_client.output.sanitize.make_visible`, never obeyed. May import :mod:`rpdb_client.host`,
 :mod:`rpdb_client.wire.addresses`, the settings and the errors.
 """
 
@@ -17,6 +19,7 @@ from rpdb_client.config import Settings
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ConnectError, ExitStatus, UsageError
 from rpdb_client.host import DebuggerCandidate, find_debuggers
+from rpdb_client.output.sanitize import make_visible
 from rpdb_client.wire.addresses import connect_address
 
 NONE_WAITING = "no debugger is waiting on this machine (a listening socket with backlog 1)"
@@ -30,7 +33,8 @@ def describe(candidate: DebuggerCandidate) -> str:
         return f"{where}  pid unknown (owned by uid {candidate.listener.uid}, not readable here)"
     parent = f", parent {process.parent_pid}" if process.parent_pid else ""
     busy = ", a client is attached" if candidate.clients else ""
-    return f"{where}  pid {process.pid} ({process.label}{parent}{busy})  {_short(process.command)}"
+    label, command = make_visible(process.label), _short(make_visible(process.command))
+    return f"{where}  pid {process.pid} ({label}{parent}{busy})  {command}"
 
 
 def _short(command: str, width: int = 60) -> str:
@@ -69,7 +73,7 @@ def print_debuggers(settings: Settings, env: Environment) -> ExitStatus:
 
 
 def _text(value: object) -> str:
-    return "?" if value is None else str(value)
+    return "?" if value is None else make_visible(str(value))
 
 
 def pick(settings: Settings, env: Environment) -> Settings:

@@ -2,8 +2,9 @@
 
 Owns what the client learns about the peer without sending it a byte (docs/protocol.md sections 5
 and 6): the socket's owner (refusing another user's listener unless trusted: whoever binds the
-port first receives everything typed), the PID and a label such as ``uwsgi worker 2``, whether
-it is the same process as the previous session, the server-side limit (uWSGI harakiri,
+port first receives everything typed; for root, who debugs other users' workers, the owner is
+named and the front end asked, once per user), the PID and a label such as ``uwsgi worker 2``,
+whether it is the same process as the previous session, the server-side limit (uWSGI harakiri,
 gunicorn timeout, or ``--timeout-hint``) that will kill it, and the encoding it will decode what
 is sent with (``host.input_encoding``: ASCII under uWSGI with ``LANG=C``). Standard library only.
 """
@@ -13,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from rpdb_client.errors import ConnectError
 from rpdb_client.host import (
@@ -65,12 +67,33 @@ class UntrustedListener(ConnectError):
     """The port belongs to another user: refused before anything is sent."""
 
 
-class PeerTracker:
-    """Identifies the peer of each session of one run, remembering the previous one."""
+AskOwner = Callable[[str], Awaitable[bool]]
+"""Asks the user whether to use a listener another user owns (given who owns it): the REPL."""
 
-    def __init__(self, timeout_hint: Optional[float] = None, trust_owner: bool = False) -> None:
+
+class PeerTracker:
+    """Identifies the peer of each session of one run, remembering the previous one.
+
+    The owner rule: a listener of the user's own (or of the user of a ``--pid`` process) is
+    used; another user's is refused before anything is sent unless ``trust_owner``, except that
+    root, who debugs other users' workers, is asked through ``ask_owner`` once per owner (no
+    ``ask_owner``, as in line mode: refused).
+    """
+
+    def __init__(
+        self,
+        timeout_hint: Optional[float] = None,
+        trust_owner: bool = False,
+        pids: Iterable[int] = (),
+        ask_owner: Optional[AskOwner] = None,
+    ) -> None:
         self._timeout_hint = timeout_hint
         self._trust_owner = trust_owner
+        self._pids = tuple(pids)
+        self._ask_owner = ask_owner
+        self._trusted_uids: set[int] = set()
+        self.stopped = asyncio.Event()
+        """Set when the run stops (Ctrl-C, a signal): a question then pending is a no."""
         self._last_pid: Optional[int] = None
         self._last_process: Optional[ProcessInfo] = None
         self._timeouts: dict[int, Optional[WorkerTimeout]] = {}
@@ -89,8 +112,8 @@ class PeerTracker:
             info = find_connection(local, peer)
         if info is None:
             return Identity(None, self._hint(), None)
-        self._check_owner(info.uid, peer)
         process = self._process(info.inode)
+        await self._check_owner(info.uid, peer, process)
         if process is None:
             return Identity(None, self._hint(), None)
         same = None if self._last_pid is None else process.pid == self._last_pid
@@ -98,15 +121,45 @@ class PeerTracker:
         timeout = self._hint() or self._timeout_of(process)
         return Identity(process, timeout, same, self._encoding_of(process.pid))
 
-    def _check_owner(self, uid: int, peer: tuple[str, int]) -> None:
+    async def _check_owner(
+        self, uid: int, peer: tuple[str, int], process: Optional[ProcessInfo]
+    ) -> None:
         me = os.getuid()
-        if uid == me or me == 0 or self._trust_owner:
+        if uid == me or self._trust_owner or uid in self._trusted_uids:
             return
-        raise UntrustedListener(
-            f"port {peer[1]} belongs to another user (uid {uid}), not to you: refused",
-            "Whoever binds a port first receives everything typed there, passwords included. "
-            "If you trust that user's program, connect with --trust-owner.",
-        )
+        if uid in self._users_of_pids():
+            return  # the user named a process of that user: its listener is the one wanted
+        # Here, not at the top: wording imports the session, which imports this module.
+        from rpdb_client.engine import wording
+
+        owner = wording.listener_owner(peer[1], uid, process)
+        if me == 0 and self._ask_owner is not None and await self._asked(owner):
+            self._trusted_uids.add(uid)
+            return
+        raise UntrustedListener(f"{owner}: refused", wording.OWNER_HINT)
+
+    async def _asked(self, owner: str) -> bool:
+        """The user's answer about ``owner``; no if the run is stopped meanwhile."""
+        assert self._ask_owner is not None
+        answer = asyncio.ensure_future(self._ask_owner(owner))
+        stopper = asyncio.ensure_future(self.stopped.wait())
+        await asyncio.wait({answer, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not answer.done():
+            answer.cancel()
+            return False
+        return answer.result()
+
+    def _users_of_pids(self) -> set[int]:
+        users = set()
+        for pid in self._pids:
+            try:
+                uid = describe_process(pid).uid
+            except (ProcessLookupError, OSError):
+                continue
+            if uid is not None:
+                users.add(uid)
+        return users
 
     def _process(self, inode: int) -> Optional[ProcessInfo]:
         if not inode:

@@ -16,7 +16,7 @@ from typing import Callable, Optional, Protocol
 from rpdb_client.config import Settings
 from rpdb_client.engine.backoff import Backoff
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
-from rpdb_client.engine.session import Session, SessionEnd, SessionListener, State
+from rpdb_client.engine.session import UNSEEN, Session, SessionEnd, SessionListener, State
 from rpdb_client.engine.wording import (
     REMOTE_WARNING,
     address,
@@ -29,7 +29,6 @@ from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
 from rpdb_client.host import ListenerScan
 from rpdb_client.wire.addresses import connect_address, is_local
 from rpdb_client.wire.connection import Connection
-from rpdb_client.wire.parser import Prompt
 
 UNREACHABLE_RETRY = 1.0
 DETACH_PATIENCE = 5.0
@@ -49,6 +48,8 @@ class FrontEnd(SessionListener, Protocol):
     def on_session_end(self, session: Session, end: SessionEnd) -> None: ...
 
     def on_notice(self, text: str) -> None: ...
+
+    async def confirm_owner(self, owner: str) -> bool: ...
 
 
 class Runner:
@@ -73,7 +74,10 @@ class Runner:
         self._worst = ExitStatus.OK
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
-        self._peers = PeerTracker(settings.timeout_hint, settings.trust_owner)
+        self._peers = PeerTracker(
+            settings.timeout_hint, settings.trust_owner, settings.pids, front_end.confirm_owner
+        )
+        self._peers.stopped = self._stop  # Ctrl-C or a signal while root is asked: refused
         self._scan = (
             ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
         )
@@ -320,7 +324,7 @@ class Runner:
 
     async def _release(self, connection: Connection) -> None:
         """Let a debugger we connected to but will not serve go on: detach at its prompt."""
-        session = Session(connection, _Unseen(), first_byte_timeout=self.settings.connect_timeout)
+        session = Session(connection, UNSEEN, first_byte_timeout=self.settings.connect_timeout)
         session.detach()
         await session.run()
 
@@ -379,22 +383,3 @@ class Runner:
         for listener, _ in same_process.waiting():
             return await Connection.open(connect_address(listener.address), listener.port, timeout)
         raise ConnectionRefused("the program has not stopped again yet")
-
-
-class _Unseen:
-    """The listener of a session nobody looks at (one released right after connecting)."""
-
-    def on_output(self, text: str) -> None:
-        pass
-
-    def on_prompt(self, prompt: Prompt) -> None:
-        pass
-
-    def on_sent(self, line: str, prompt: Prompt) -> None:
-        pass
-
-    def on_state(self, state: State) -> None:
-        pass
-
-    def on_notice(self, text: str) -> None:
-        pass

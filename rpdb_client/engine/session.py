@@ -283,3 +283,26 @@ class Session:
             waiter.set()
         self._state_waiters.clear()
         self._listener.on_state(state)
+
+
+class _Unseen:
+    """The listener of a session nobody looks at (one released right after connecting)."""
+
+    def on_output(self, text: str) -> None:
+        pass
+
+    def on_prompt(self, prompt: Prompt) -> None:
+        pass
+
+    def on_sent(self, line: str, prompt: Prompt) -> None:
+        pass
+
+    def on_state(self, state: State) -> None:
+        pass
+
+    def on_notice(self, text: str) -> None:
+        pass
+
+
+UNSEEN: SessionListener = _Unseen()
+"""For a session nobody looks at (one released right after connecting)."""

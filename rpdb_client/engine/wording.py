@@ -21,7 +21,7 @@ from rpdb_client.engine.session_endings import DECODE_KILLED_DEBUGGER
 
 if TYPE_CHECKING:  # the session machine says things too: it loads no driver and no socket
     from rpdb_client.engine.session import Session
-    from rpdb_client.host import WorkerTimeout
+    from rpdb_client.host import ProcessInfo, WorkerTimeout
 
 # -- sessions, in both front ends ------------------------------------------------------------
 
@@ -118,6 +118,26 @@ def connected(session: Session, number: int, counting: bool) -> str:
     label = f" (session {number})" if counting else ""
     who = session.identity.describe() if session.identity else ""
     return f"connected to {address(*session.connection.peer)}{label}" + (f": {who}" if who else "")
+
+
+# -- who owns the port (the owner check of engine/identity.py) --------------------------------
+
+
+def listener_owner(port: int, uid: int, process: Optional[ProcessInfo]) -> str:
+    """``port 4444 belongs to another user, nobody (uid 65534): pid 812, python3 app.py``."""
+    from rpdb_client.host import user_name  # here: the session machine's imports load no socket
+
+    who = f"port {port} belongs to another user, {user_name(uid)} (uid {uid})"
+    if process is None:
+        return who + ": its process is not readable here"
+    return f"{who}: pid {process.pid}, {process.command}"
+
+
+OWNER_HINT = (
+    "Whoever binds a port first receives everything typed there, passwords included. "
+    "If you trust that user's program, connect with --trust-owner."
+)
+OWNER_QUESTION = "Send what you type to that user's program? [y/N] "
 
 
 def waiting(target: str, sessions_done: int, keys: str) -> str:
@@ -221,6 +241,11 @@ def cannot_read_history(path: object, reason: str) -> str:
 
 def not_a_history(path: object, why: object) -> str:
     return f"the history file {path} is not a history file ({why}); left as is"
+
+
+def tightened(path: object, mode: int) -> str:
+    """A file of ours that others could read (history, transcript): now 0600."""
+    return f"{path} was readable by other users (mode {mode:04o}); it is now 0600"
 
 
 # -- the REPL's keys and questions -----------------------------------------------------------

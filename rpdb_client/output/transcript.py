@@ -1,7 +1,9 @@
 """The ``:log FILE`` transcript: what was sent and what the debugger printed, with times.
 
 Owns the transcript file's format. It is plain text, appended to (a second ``:log`` of the same
-file adds to it), created with mode 0600 because it holds whatever the debugged program printed.
+file adds to it), private because it holds whatever the debugged program printed: opened under the
+rules of :mod:`rpdb_client.output.private_files` (created 0600, no symlink followed, a file or
+directory another user controls refused, a 0644 file tightened).
 Each session starts with a header line naming the target and the peer; every line after it has a
 wall-clock time, then ``>`` for a line sent to the debugger or ``|`` for a line it printed::
 
@@ -13,8 +15,10 @@ wall-clock time, then ``>`` for a line sent to the debugger or ``|`` for a line 
     07:31:09.002 # session ended: the program continued
 
 Received text loses its colour codes and other control characters (the file is for reading and
-grepping); a line that arrives in pieces is written once complete, with the time of its first
-piece. Standard library only; must not import the session, the REPL or prompt_toolkit.
+grepping); a line that arrives in pieces is written piece by piece as they come, after the time of
+its first piece, so an 80 MB reply costs time linear in its size and memory bounded by one piece
+(only an escape sequence cut by the end of a piece is held, at most :data:`MAX_HELD` characters).
+Standard library only; must not import the session, the REPL or prompt_toolkit.
 """
 
 from __future__ import annotations
@@ -25,15 +29,24 @@ import re
 import time
 from typing import IO, Callable, Optional
 
-__all__ = ["Transcript"]
+from rpdb_client.output.private_files import open_private
+from rpdb_client.output.sanitize import has_controls, make_visible
 
-_FILE_MODE = 0o600
+__all__ = ["MAX_HELD", "Transcript"]
+
+MAX_HELD = 4096
+"""The longest unfinished escape sequence held until the next piece; a longer one is data."""
+
 # Colour and other escape sequences, then any control character but tab and newline.
 _ESCAPES = re.compile(r"\x1b\[[0-9;:?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UNFINISHED = re.compile(r"\x1b(?:\[[0-9;:?]*[ -/]*)?")
 
 
 def _plain(text: str) -> str:
-    return _ESCAPES.sub("", text)
+    if not has_controls(text):
+        return text  # nearly always, and a regex pass over megabytes is the slow part
+    # What is left once escapes go is bidi controls: shown, as everywhere (\\u202e).
+    return make_visible(_ESCAPES.sub("", text))
 
 
 class Transcript:
@@ -47,20 +60,24 @@ class Transcript:
         self.path = path
         self._file = file
         self._wall = wall
-        self._partial = ""
-        self._partial_time: Optional[datetime.datetime] = None
+        self._in_line = False  # a line of output is begun (its time written), not yet ended
+        self._held = ""
+        self.tightened_from: Optional[int] = None
+        """The mode the file had when it was readable by others (it is 0600 now)."""
 
     @classmethod
     def open(cls, path: str, wall: Callable[[], float] = time.time) -> Transcript:
-        """Open ``path`` for appending (created 0600); OSError if it cannot be."""
+        """Open ``path`` for appending (created 0600); OSError if it cannot be or is refused."""
         path = os.path.expanduser(path)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
+        opened = open_private(path, write=True)
         try:
-            file = os.fdopen(fd, "a", encoding="utf-8", errors="replace", newline="\n")
+            file = os.fdopen(opened.fd, "a", encoding="utf-8", errors="replace", newline="\n")
         except BaseException:
-            os.close(fd)
+            os.close(opened.fd)
             raise
-        return cls(path, file, wall)
+        transcript = cls(path, file, wall)
+        transcript.tightened_from = opened.tightened_from
+        return transcript
 
     def header(self, target: str, peer: str, number: int) -> None:
         """A session begins: ``number`` counts the sessions of this run."""
@@ -75,16 +92,26 @@ class Transcript:
 
     def output(self, text: str) -> None:
         """Text the debugger printed (any piece of it: lines may be split anywhere)."""
+        text, self._held = self._held + text, ""
+        start = text.rfind("\x1b", max(0, len(text) - MAX_HELD))
+        if start >= 0 and _UNFINISHED.fullmatch(text, start):
+            text, self._held = text[:start], text[start:]
         if not text:
             return
-        if self._partial_time is None:
-            self._partial_time = self._now()
-        *complete, self._partial = (self._partial + text).split("\n")
-        if not complete:
-            return
-        stamp = self._time(self._partial_time)
-        self._write("".join(f"{stamp} | {_plain(line)}\n" for line in complete))
-        self._partial_time = self._now() if self._partial else None
+        written: list[str] = []
+        *ended, rest = text.split("\n")
+        for piece in ended:
+            written.append(f"{self._line_start()}{_plain(piece)}\n")
+            self._in_line = False
+        if rest:
+            written.append(self._line_start() + _plain(rest))
+        self._write("".join(written))
+
+    def _line_start(self) -> str:
+        if self._in_line:
+            return ""
+        self._in_line = True
+        return f"{self._time()} | "
 
     def note(self, text: str) -> None:
         """Something the client says (how a session ended, a warning)."""
@@ -99,10 +126,13 @@ class Transcript:
             self._file.close()
 
     def _end_partial(self) -> None:
-        """A line cut short by the next event (a prompt): write it as a line of its own."""
-        if self._partial:
-            self._write(f"{self._time(self._partial_time)} | {_plain(self._partial)}\n")
-        self._partial, self._partial_time = "", None
+        """A line cut short by the next event (a prompt): end it, as a line of its own."""
+        held, self._held = _plain(self._held), ""
+        if held:
+            self._write(self._line_start() + held)
+        if self._in_line:
+            self._in_line = False
+            self._write("\n")
 
     def _write(self, text: str) -> None:
         # Flushed at once: the transcript is read while the session goes on (tail -f), and

@@ -3,7 +3,10 @@
 Owns :class:`ReplHistory`, a prompt_toolkit ``History`` that keeps what the user typed in memory
 and, unless ``--no-history``, in a private file: ``$XDG_STATE_HOME/rpdb-connect/history`` by
 default (``~/.local/state/rpdb-connect/history``), created with mode 0600 in a directory created
-with mode 0700, because typed lines can hold secrets from the debugged program. A line starting
+with mode 0700, because typed lines can hold secrets from the debugged program; it is opened
+under the rules of :mod:`rpdb_client.output.private_files` (no symlink followed, a file or
+directory another user controls refused, an existing file readable by others tightened to 0600
+and said once). A line starting
 with a space is never kept (the shells' ``ignorespace`` habit, for a line with a secret in it) and
 neither is a repeat of the line before it.
 
@@ -28,6 +31,7 @@ from prompt_toolkit.history import History
 
 from rpdb_client.config import Settings
 from rpdb_client.engine import wording
+from rpdb_client.output.private_files import PrivateFile, open_private
 
 __all__ = ["MAX_ENTRIES", "ReplHistory", "default_history_path", "make_history", "parse_history"]
 
@@ -35,7 +39,7 @@ MAX_ENTRIES = 10_000
 """Entries loaded from the file, newest first: an old, huge file must not slow the start."""
 
 _DIR_MODE = 0o700
-_FILE_MODE = 0o600
+_READ_LIMIT = 64 * 1024 * 1024  # a file bigger than this is not a history the client wrote
 
 
 def default_history_path(env: Mapping[str, str]) -> Path:
@@ -105,9 +109,16 @@ class ReplHistory(History):
 
     def _read(self, path: Path) -> list[str]:
         try:
-            data = path.read_bytes()
+            opened = open_private(str(path), write=False)
         except FileNotFoundError:
             return []
+        except OSError as error:
+            self._give_up(wording.cannot_read_history(path, _reason(error)))
+            return []
+        self._said_tightened(path, opened)
+        try:
+            with os.fdopen(opened.fd, "rb") as file:
+                data = file.read(_READ_LIMIT)
         except OSError as error:
             self._give_up(wording.cannot_read_history(path, _reason(error)))
             return []
@@ -121,11 +132,16 @@ class ReplHistory(History):
         if not path.parent.is_dir():
             # Only the directories made here get 0700: a directory the user chose keeps its mode.
             os.makedirs(path.parent, mode=_DIR_MODE, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
+        opened = open_private(str(path), write=True)
+        self._said_tightened(path, opened)
         try:
-            os.write(fd, data)
+            os.write(opened.fd, data)
         finally:
-            os.close(fd)
+            os.close(opened.fd)
+
+    def _said_tightened(self, path: Path, opened: PrivateFile) -> None:
+        if opened.tightened_from is not None:
+            self._warn(wording.tightened(path, opened.tightened_from))
 
     def _give_up(self, message: str) -> None:
         """One warning, then a history in memory only for the rest of the run."""

@@ -6,7 +6,8 @@ chat client's: its prompt is the debugger's when it waits, a state marker otherw
 it for the next prompt, so lines typed ahead or pasted go out one per prompt, in order, and keys
 such as Ctrl-C are read while the program runs. The engine's callbacks and the state shown are
 :class:`~rpdb_client.terminal.front_end.ReplFrontEnd`'s, the ``:`` commands
-:class:`~rpdb_client.terminal.client_commands.ClientCommands`' (the base classes, in that order);
+:class:`~rpdb_client.terminal.client_commands.ClientCommands`', the yes/no questions
+:class:`~rpdb_client.terminal.questions.Questions`' (the base classes, in that order);
 what is printed above the input line is :class:`~rpdb_client.terminal.screen.Screen`'s; this
 module owns the input: typed lines, the client's questions, and the keys' actions
 (:mod:`rpdb_client.terminal.key_bindings`).
@@ -48,12 +49,13 @@ from rpdb_client.engine.session import State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
-from rpdb_client.terminal.client_commands import SECOND_PRESS, ClientCommands
+from rpdb_client.terminal.client_commands import SECOND_PRESS
 from rpdb_client.terminal.completer import PdbCompleter
 from rpdb_client.terminal.history import make_history
 from rpdb_client.terminal.key_bindings import make_key_bindings
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
 from rpdb_client.terminal.program_python import ProgramPython
+from rpdb_client.terminal.questions import Questions
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.terminal.style import make_style
 from rpdb_client.terminal.terminal_output import CompactOutput
@@ -79,7 +81,7 @@ SECOND_CTRL_C = SECOND_PRESS
 _MESSAGE_STYLE = {True: {"notice": "ansicyan", "warning": "bold ansiyellow"}, False: {}}
 
 
-class Repl(ClientCommands):
+class Repl(Questions):
     """The interactive client: see the module docstring. ``await Repl(settings, env).run()``.
 
     Its terminal is the current prompt_toolkit app session's (:func:`run_repl` makes it from
@@ -98,7 +100,6 @@ class Repl(ClientCommands):
             [make_style(settings.style, self.color), Style.from_dict(_MESSAGE_STYLE[self.color])]
         )
         super().__init__(settings, env.monotonic)
-        self._on_yes: Callable[[], None] = lambda: None
         self.program = ProgramPython()
         self._early_warnings: list[str] = []
         self.history = make_history(settings, env.environ, self._early_warnings.append)
@@ -313,24 +314,6 @@ class Repl(ClientCommands):
             self._send_command(block_statement(lines))
 
     # -- questions ---------------------------------------------------------------------------
-
-    def _ask(self, warning: str, question: str, on_yes: Callable[[], None]) -> None:
-        self.screen.notice(warning, warning=True)
-        self.question, self._on_yes = question, on_yes
-
-    def _answer(self, text: str) -> None:
-        question, on_yes = self.question or "", self._on_yes
-        self.question = None
-        self.screen.write([("class:prompt.question", question), ("", text + "\n")])
-        if text.strip().lower() in ("y", "yes"):
-            on_yes()
-        else:
-            self.screen.notice(wording.DECLINED)
-
-    def cancel_question(self) -> None:
-        self.question = None
-        self.screen.notice(wording.DECLINED)
-        self.app.invalidate()
 
     # -- state -------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from prompt_toolkit.styles import BaseStyle
 
 from rpdb_client.engine import wording
 from rpdb_client.output.highlight import Renderer
+from rpdb_client.output.sanitize import make_visible
 from rpdb_client.output.transcript import Transcript
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
 
@@ -89,13 +90,15 @@ class Screen:
         self.end_output()
         self.renderer.set_hint(line if debugger else None)
         tokens = PygmentsTokens(list(self._echo_lexers[python].get_tokens(line)))
-        self.write([("class:prompt", prompt), *to_formatted_text(tokens), ("", "\n")])
+        # The prompt is the server's text (a question may follow the program's output).
+        shown = make_visible(prompt)
+        self.write([("class:prompt", shown), *to_formatted_text(tokens), ("", "\n")])
         self.log(lambda log: log.user(line))
 
     def notice(self, text: str, *, warning: bool = False) -> None:
-        """The client's own words (logged too)."""
+        """The client's own words (logged too); what they quote of other processes is shown."""
         style = "class:warning" if warning else "class:notice"
-        self.write([(style, f"rpdb-connect: {text}\n")])
+        self.write([(style, f"rpdb-connect: {make_visible(text)}\n")])
         self.log(lambda log: log.note(text))
 
     def bell(self) -> None:
@@ -153,6 +156,8 @@ class Screen:
         if header is not None:
             self.log(header)
         self.notice(wording.logging_to(transcript.path))
+        if transcript.tightened_from is not None:
+            self.notice(wording.tightened(path, transcript.tightened_from), warning=True)
 
     def stop_log(self) -> None:
         if self.transcript is None:

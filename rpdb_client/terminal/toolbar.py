@@ -22,6 +22,7 @@ from typing import Callable, Optional, Protocol
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from rpdb_client.engine.session import Ending, Session, SessionEnd, State
+from rpdb_client.output.sanitize import make_visible
 from rpdb_client.vocabulary.client_commands import find_client_command
 from rpdb_client.vocabulary.commands import command_word, find_command, split_commands
 from rpdb_client.wire.parser import PromptKind
@@ -133,7 +134,8 @@ def make_prompt(view: StatusView) -> Callable[[], StyleAndTextTuples]:
         marker: StyleAndTextTuples = [("class:prompt.python", "py> ")] if view.python_mode else []
         if session is not None and session.state is State.AT_PROMPT and session.prompt:
             kind = session.prompt.kind
-            return [(f"class:{_PROMPT_CLASS[kind]}", session.prompt.text), *marker]
+            # The server's text (a question may follow the program's output): shown, not obeyed.
+            return [(f"class:{_PROMPT_CLASS[kind]}", make_visible(session.prompt.text)), *marker]
         label, _ = state_label(view)
         return [("class:prompt.state", f"({label}) "), *marker]
 

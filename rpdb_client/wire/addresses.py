@@ -2,13 +2,17 @@
 
 Owns the two questions asked of an address before a connection: which address reaches a
 listener bound to a wildcard, and whether a peer is on this machine (where the kernel and
-``/proc`` can tell who is behind a port, docs/protocol.md section 5). Pure functions of the
-address; standard library only.
+``/proc`` can tell who is behind a port, docs/protocol.md section 5). Every spelling of
+loopback is this machine: ``localhost`` (and ``*.localhost``, RFC 6761), 127.0.0.0/8, ``::1``,
+the IPv4-mapped ``::ffff:127.x.x.x``, and a name that resolves to loopback addresses only; a
+spelling missed here would skip the owner check. Standard library only.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import socket
+from typing import Optional
 
 
 def connect_address(address: str) -> str:
@@ -21,10 +25,26 @@ def connect_address(address: str) -> str:
 
 
 def is_local(host: str) -> bool:
-    """True for loopback addresses and names (where /proc can tell who is behind a port)."""
-    if host == "localhost":
+    """True for every spelling of a loopback address, and for a name resolving only to one."""
+    name = host.strip().rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
         return True
+    address = _loopback(name.strip("[]"))
+    if address is not None:
+        return address
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
+        found = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
         return False
+    return bool(found) and all(_loopback(str(entry[4][0])) for entry in found)
+
+
+def _loopback(text: str) -> Optional[bool]:
+    """Whether an address is loopback; None when ``text`` is not an address (a name)."""
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback

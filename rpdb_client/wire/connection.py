@@ -272,6 +272,8 @@ async def _addresses(host: str, port: int) -> list[Address]:
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise ConnectError(f"cannot resolve host {host!r}: {error.strerror}") from None
+    except UnicodeError:  # the IDNA codec refuses the name (a control character, say)
+        raise ConnectError(f"cannot resolve host {host!r}: not a valid host name") from None
     return [(family, kind, proto, address) for family, kind, proto, _, address in found]
 
 

@@ -11,6 +11,7 @@ program experienced (its record) and on the client's exit status.
 from __future__ import annotations
 
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -19,7 +20,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-import pytest
 from debuggee import Debuggee, start_client, wait_until
 
 from rpdb_client.engine.runner import DETACH_PATIENCE
@@ -156,24 +156,43 @@ def run_to_the_end(program: Debuggee, *args: str, **streams: Any) -> int:
     return status
 
 
-@pytest.mark.parametrize(
-    ("args", "stdout", "failed"),
-    [
-        ((), "/dev/full", "standard output (No space left on device)"),
-        (("--log", "/dev/full"), os.devnull, "the transcript /dev/full (No space left on device)"),
-    ],
-    ids=["stdout", "transcript"],
-)
-def test_a_full_disk(
-    debuggee: Start, tmp_path: Path, args: tuple[str, ...], stdout: str, failed: str
-) -> None:
+def test_a_full_disk_under_stdout(debuggee: Start, tmp_path: Path) -> None:
     program = debuggee("rpdb", "simple")
     err = tmp_path / "stderr"
-    with open(stdout, "wb") as out, open(err, "wb") as stderr:
-        status = run_to_the_end(program, *args, stdout=out, stderr=stderr)
+    with open("/dev/full", "wb") as out, open(err, "wb") as stderr:
+        status = run_to_the_end(program, stdout=out, stderr=stderr)
     said = err.read_text()
     assert status == ExitStatus.OUTPUT_FAILED, said
-    assert f"own output failed: cannot write {failed}" in said
+    assert "own output failed: cannot write standard output (No space left on device)" in said
+    assert "Traceback" not in said and "Exception ignored" not in said
+
+
+def _files_of_at_most(size: int) -> None:
+    """In the client's process: a file may not grow past ``size`` bytes, as on a full disk.
+
+    The transcript must be a regular file of the user's (``/dev/full`` is refused as a device),
+    so the disk fills through RLIMIT_FSIZE: a write past it fails with EFBIG (SIGXFSZ, which
+    would kill the process, is ignored, as a full disk sends no signal).
+    """
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def test_a_full_disk_under_the_transcript(debuggee: Start, tmp_path: Path) -> None:
+    program = debuggee("rpdb", "simple")
+    err, log = tmp_path / "stderr", tmp_path / "session.log"
+    with open(err, "wb") as stderr:
+        status = run_to_the_end(
+            program,
+            "--log",
+            str(log),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            preexec_fn=lambda: _files_of_at_most(4096),
+        )
+    said = err.read_text()
+    assert status == ExitStatus.OUTPUT_FAILED, said
+    assert f"own output failed: cannot write the transcript {log} (File too large)" in said
     assert "Traceback" not in said and "Exception ignored" not in said
 
 

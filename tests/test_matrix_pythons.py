@@ -124,19 +124,29 @@ def test_interact_on_rpdb_before_313_cannot_be_left_safely(debuggee: Start) -> N
     assert str(record["error"]).startswith("BdbQuit"), record
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 item 9: the client does not know the server's Python yet"
-)
 def test_interact_on_rpdb_313_is_left_with_exit(debuggee: Start) -> None:
-    """From 3.13 ``exit()`` at ``>>> `` returns to pdb: the end of input should leave that way.
-
-    The version must be asked (``interact``'s 3.13 banner is no tell: pdb buffers it until the
-    console ends)."""
+    """From 3.13 ``exit()`` at ``>>> `` returns to pdb: the end of input leaves that way, after
+    asking the version there (``interact``'s 3.13 banner is no tell: pdb buffers it)."""
     program = start_on(debuggee, "3.13", "rpdb", "simple")
     script = "interact\nprint('inside', x + 1)\n"
     result = run_client("--port", str(program.port), stdin=script)
     record = program.finish()
-    assert ">>> print('inside', x + 1)\ninside 2\n>>> exit()\n" in result.stdout
+    assert ">>> print('inside', x + 1)\ninside 2\n" in result.stdout
+    assert "(3, 13)\n>>> exit()\n" in result.stdout
     assert result.returncode == 0, result.stderr
     assert_clean_end(record)
     assert "cannot be left safely" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_multi_line_statement_at_the_313_prompt(debuggee: Start, kind: str) -> None:
+    """3.13's pdb reads an unfinished statement on at ``...   ``: each line goes there, in turn."""
+    program = start_on(debuggee, "3.13", kind, "simple")
+    script = "n\nx = (1 +\n19)\nif x:\n    word = 'multi'\n\np x, word\n"
+    result = run_client("--port", str(program.port), stdin=script)
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert_clean_end(record)
+    assert record["values"]["x"] == 20 and record["values"]["word"] == "multi"
+    assert "(Pdb) x = (1 +\n...   19)\n(Pdb) if x:\n...       word = 'multi'\n" in result.stdout
+    assert "(20, 'multi')" in result.stdout

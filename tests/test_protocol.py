@@ -127,10 +127,25 @@ def test_prompt_followed_by_text_in_the_same_read() -> None:
         (b"ipdb> ", PromptKind.IPDB, "ipdb> ", 1),
         (b"\x01\x1b[0;32m\x02ipdb> \x01\x1b[0m\x02", PromptKind.IPDB, "ipdb> ", 1),
         (b"(com) ", PromptKind.COMMANDS, "(com) ", 1),
+        (b"...   ", PromptKind.PDB_MORE, "...   ", 1),  # 3.13: a statement goes on
     ],
 )
 def test_prompt_kinds(raw: bytes, kind: PromptKind, shown: str, depth: int) -> None:
     assert parse(b"text\n" + raw) == [Output("text\n"), Prompt(shown, kind, depth), Eof()]
+
+
+def test_313_continuation_is_three_dots_and_three_spaces() -> None:
+    """pdb 3.13 prompts ``...   `` (Pdb.default); ``... `` and ``...`` are output there."""
+    assert parse(b"(Pdb) ", b"...   ") == [
+        Prompt("(Pdb) ", PromptKind.PDB),
+        Prompt("...   ", PromptKind.PDB_MORE),
+        Eof(),
+    ]
+    assert parse(b"(Pdb) ", b"... x\n...\n") == [
+        Prompt("(Pdb) ", PromptKind.PDB),
+        Output("... x\n...\n"),
+        Eof(),
+    ]
 
 
 def test_colour_after_a_prompt_is_dropped_even_when_split() -> None:

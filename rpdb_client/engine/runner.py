@@ -330,9 +330,8 @@ class Runner:
         backoff = Backoff(self._clock)
         process = session.identity.process if session.identity else None
         same_process = ListenerScan((process.pid,), trust_other_users=True) if process else None
-        # rpdb 0.2.0 and celery keep listening during the session: that listener is not a next
-        # stop. rpdb 0.1.6 and a pdb on a socket keep the connection after `c` without CRLF
-        # (docs/protocol.md section 4): a new listener of the same process is its next stop.
+        # rpdb 0.1.6 and a pdb on a socket stay after `c` too (docs/protocol.md section 4): a
+        # new listener of the process is the next stop; rpdb 0.2.0's and celery's stay open.
         old = {found.inode for found, _ in same_process.waiting()} if same_process else set()
         while await session.wait_for_state(State.RUNNING, State.ENDED) is State.RUNNING:
             if not session.is_remote_pdb and same_process is None:
@@ -366,10 +365,9 @@ class Runner:
         timeout = self.settings.connect_timeout
         if same_process is None:
             return await Connection.open(peer[0], peer[1], timeout, knock_for)
-        for listener, _ in same_process.waiting():
-            if listener.inode in old:
-                continue  # the listener of the session being left
-            return await Connection.open(connect_address(listener.address), listener.port, timeout)
+        for found, _ in same_process.waiting():
+            if found.inode not in old:  # not the listener of the session being left
+                return await Connection.open(connect_address(found.address), found.port, timeout)
         raise ConnectionRefused("the program has not stopped again yet")
 
 

@@ -20,6 +20,12 @@ from typing import Optional, Protocol
 
 from rpdb_client.engine import session_actions as act
 from rpdb_client.engine.identity import Identity
+from rpdb_client.engine.python_prompts import (
+    STATEMENT_END,
+    VERSION_QUERY,
+    PythonVersion,
+    parse_version,
+)
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
 from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
@@ -134,15 +140,44 @@ class Session:
         return self._machine.parser.saw_crlf
 
     @property
+    def server_python(self) -> Optional[PythonVersion]:
+        """The server's ``sys.version_info[:2]`` once learnt (:meth:`learn_python`, or the
+        detach's question at ``>>> ``); None before."""
+        return self._machine.python.version
+
+    async def learn_python(self, timeout: float = 2.0) -> Optional[PythonVersion]:
+        """Ask the server's Python version with a side query (once it is known, at no cost).
+
+        None when it cannot be asked now (not idle at pdb's own prompt) or gave no answer in
+        ``timeout`` seconds; the session stays usable either way.
+        """
+        if self._machine.python.version is None:
+            reply = self.query(VERSION_QUERY)
+            if reply is None:
+                return None
+            try:
+                text = await asyncio.wait_for(asyncio.shield(reply), timeout)
+            except asyncio.TimeoutError:
+                return None
+            self._machine.python.version = parse_version(text)
+        return self._machine.python.version
+
+    @property
     def pending(self) -> int:
         """Lines waiting for a prompt."""
         return len(self._machine.queue)
 
     # -- what the front end asks -------------------------------------------------------------
 
-    def send(self, line: str) -> None:
-        """Queue a line; it goes out at the next prompt (at once if the server waits now)."""
+    def send(self, line: str, *, blank_repeats: bool = True) -> None:
+        """Queue a line; it goes out at the next prompt (at once if the server waits now).
+
+        ``blank_repeats`` False (piped input): a blank line is sent only where it ends a
+        statement (``... ``), not at pdb's prompt, where it would repeat the last command.
+        """
         check_line(line)
+        if not blank_repeats and not line.strip():
+            line = STATEMENT_END
         self._do(self._machine.typed(to_ascii(line) if self.ascii_only else line))
 
     def show(self, text: str) -> None:
@@ -174,7 +209,7 @@ class Session:
 
     def unsent(self) -> list[str]:
         """Take back the lines still queued (the session ended before their prompt came)."""
-        return self._machine.take_unsent()
+        return [line.replace(STATEMENT_END, "") for line in self._machine.take_unsent()]
 
     def finish(self) -> None:
         """No more lines will come: detach safely once the queue is empty."""

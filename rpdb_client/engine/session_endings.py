@@ -16,7 +16,7 @@ from typing import NamedTuple, Optional
 
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
 from rpdb_client.vocabulary.commands import Command, Effect, PromptMode, find_command, split_command
-from rpdb_client.wire.parser import Prompt
+from rpdb_client.wire.parser import Prompt, PromptKind
 
 
 def ending_asked_by(command: Optional[Command]) -> Optional[Ending]:
@@ -82,7 +82,8 @@ def end_without_eof(state: State, prompt: Optional[Prompt]) -> SessionEnd:
     if state is State.RUNNING:
         return SessionEnd(Ending.CONTINUED)
     if prompt is not None and prompt.kind.is_python:
-        return SessionEnd(Ending.DETACHED, _LEFT_INTERACT)
+        left = _LEFT_STATEMENT if prompt.kind is PromptKind.PDB_MORE else _LEFT_INTERACT
+        return SessionEnd(Ending.DETACHED, left)
     if state is State.BUSY or state is State.STARTING:
         return SessionEnd(Ending.DETACHED, _LEFT_BUSY)
     return SessionEnd(Ending.DETACHED)
@@ -115,6 +116,10 @@ ASCII_ADVICE = (
 """Said once, when pdb's output shows an ``'ascii' codec`` error (unless ``--ascii`` is on)."""
 _LEFT_INTERACT = (
     "left from inside interact, where pdb cannot be left safely: the program gets BdbQuit"
+)
+_LEFT_STATEMENT = (
+    "left inside an unfinished Python statement, which no line can safely end (pdb's `...` "
+    "prompt): the program gets BdbQuit"
 )
 _LEFT_BUSY = (
     "closed without waiting for the next prompt: the program gets BdbQuit when pdb reads again"

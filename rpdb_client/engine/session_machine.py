@@ -39,6 +39,7 @@ from collections import deque
 from typing import Optional
 
 from rpdb_client.engine.output_watch import OutputWatch
+from rpdb_client.engine.python_prompts import STATEMENT_END, PythonPrompts, drop_blanks
 from rpdb_client.engine.session_actions import (
     DRAIN_SECONDS,
     MAY_FOLLOW,
@@ -94,6 +95,7 @@ class SessionMachine:
         self.stop_number = 0
         """Grows with every line sent but side queries: what was learnt at a prompt is stale."""
         self.watch = OutputWatch()
+        self.python = PythonPrompts()  # its version, and the way out of a Python prompt
         self.queue: deque[str] = deque()
         self._leaving = False
         """Detach at the next prompt with nothing queued (``finish`` or ``detach``)."""
@@ -140,7 +142,7 @@ class SessionMachine:
             return []
         self.queue.append(line)
         prompt = self._idle_prompt()
-        return self._answer(prompt, []) if prompt is not None else []
+        return self._answer(prompt, []) if prompt and drop_blanks(self.queue, prompt) else []
 
     def query(self, line: str) -> list[Action]:
         """Send a side query (only when ``may_query``); its reply comes as ``Replied``."""
@@ -189,8 +191,7 @@ class SessionMachine:
 
     def take_unsent(self) -> list[str]:
         """Take back the lines still queued (the session ended before their prompt came)."""
-        lines = list(self.queue)
-        self.queue.clear()
+        lines, self.queue = list(self.queue), deque()
         return lines
 
     # -- events from the connection and the clock --------------------------------------------
@@ -278,6 +279,8 @@ class SessionMachine:
         prompt = events[-1]
         if not isinstance(prompt, Prompt) or any(isinstance(e, Prompt) for e in events[:-1]):
             return None
+        if not drop_blanks(self.queue, prompt):
+            return None
         self._reach_prompt(prompt, now)
         line = self._send_queued(prompt, actions)
         return Echo(line, prompt)
@@ -290,11 +293,13 @@ class SessionMachine:
             text, self._query = "".join(self._query), None
             self.prompt = event
             actions.append(Replied(text))
+            drop_blanks(self.queue, event)
             if self.queue or self._leaving:
                 self._answer(event, actions)  # the user typed while the query ran
 
     def _on_prompt(self, prompt: Prompt, actions: list[Action], now: Optional[float]) -> None:
         self.watch.at_prompt()
+        drop_blanks(self.queue, prompt)
         self._reach_prompt(prompt, now)
         if self.queue or self._leaving:
             self._answer(prompt, actions)
@@ -318,12 +323,10 @@ class SessionMachine:
         return actions
 
     def _detach_line(self, prompt: Prompt, actions: list[Action]) -> Optional[str]:
-        if prompt.kind is PromptKind.COMMANDS:
-            return "end"
-        if prompt.kind is PromptKind.QUESTION:
-            return "n"
+        if prompt.kind is PromptKind.COMMANDS or prompt.kind is PromptKind.QUESTION:
+            return "end" if prompt.kind is PromptKind.COMMANDS else "n"
         if prompt.kind.is_python:
-            return None  # no safe way out of interact (docs/protocol.md section 4): close
+            return self.python.detach_line(prompt)  # None: no safe way out, close
         if self.watch.breakpoints:
             return "cl " + " ".join(str(number) for number in sorted(self.watch.breakpoints))
         if Timer.DRAIN not in self._timers:  # a second from the first `c`, however often sent
@@ -333,7 +336,7 @@ class SessionMachine:
     # -- sending -----------------------------------------------------------------------------
 
     def _send_queued(self, prompt: Prompt, actions: list[Action]) -> str:
-        line = self.queue.popleft()
+        line = self.queue.popleft().replace(STATEMENT_END, "")
         resumes = self._note_sent(line, prompt) is Ending.CONTINUED
         self._set_state(State.RUNNING if resumes else State.BUSY, actions)
         actions.append(Send(line))
@@ -342,8 +345,7 @@ class SessionMachine:
     def _note_sent(self, line: str, prompt: Prompt) -> Optional[Ending]:
         """Take note of what sending ``line`` at ``prompt`` does; returns the end it asks for."""
         self.stop_number += 1
-        # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
-        # `commands` list or at `>>> ` does not resume the program.
+        # Only a line read at pdb's own prompt is a command: not `c` in `commands` or at `>>> `.
         effect = line_effect(line) if prompt.kind.is_debugger else NO_EFFECT
         self._asked_end = effect.asks
         if effect.interact:
@@ -376,6 +378,7 @@ class SessionMachine:
         return actions
 
     def _show(self, text: str, actions: list[Action]) -> list[Action]:
+        self.python.feed(text)
         if self.watch.feed(text) and not self.ascii_only:
             actions.append(Notice(ASCII_ADVICE))
         actions.append(Show(text))

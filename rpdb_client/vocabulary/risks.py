@@ -76,6 +76,16 @@ def block_statement(lines: list[str]) -> str:
     return f"!exec(compile({block!a}, '<rpdb-connect>', 'exec'))"
 
 
+def continued_block(lines: list[str]) -> list[str]:
+    """The block as one statement that Python 3.13's pdb reads on at ``...   ``: ``!if True:``,
+    the lines indented under it, and the blank line that ends it.
+
+    3.13 runs ``!exec(...)`` in a copy of the frame's locals, so :func:`block_statement` loses
+    assignments there; a statement read this way writes them back to the frame.
+    """
+    return ["!if True:", *("    " + line for line in lines), ""]
+
+
 def interact_lines(lines: list[str]) -> list[str]:
     """The lines to send at ``>>>``, with the blank lines the interactive console needs.
 

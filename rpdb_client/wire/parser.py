@@ -38,6 +38,8 @@ class PromptKind(enum.Enum):
     PDBPP = "pdb++"
     IPDB = "ipdb"
     COMMANDS = "commands"
+    PDB_MORE = "pdb-more"
+    """Python 3.13's ``...   ``: pdb reads the next line of a statement begun at its prompt."""
     PYTHON = "python"
     PYTHON_MORE = "python-more"
     IPYTHON = "ipython"
@@ -51,9 +53,15 @@ class PromptKind(enum.Enum):
         return self in (PromptKind.PDB, PromptKind.PDBPP, PromptKind.IPDB)
 
     @property
+    def continues_statement(self) -> bool:
+        """What is typed goes on a Python statement (interact's ``... ``, pdb 3.13's ``...   ``)."""
+        return self in (PromptKind.PDB_MORE, PromptKind.PYTHON_MORE, PromptKind.IPYTHON_MORE)
+
+    @property
     def is_python(self) -> bool:
-        """True inside ``interact``: what is typed is Python."""
+        """True where what is typed is Python: inside ``interact``, or at 3.13's ``...   ``."""
         return self in (
+            PromptKind.PDB_MORE,
             PromptKind.PYTHON,
             PromptKind.PYTHON_MORE,
             PromptKind.IPYTHON,
@@ -105,6 +113,9 @@ _DEBUGGER_PROMPTS = {
     "pdbpp": r"\(Pdb\+\+\) ",
     "ipdb": r"ipdb> ",
     "commands": r"\(com\) ",
+    # Python 3.13: a statement that is not complete at the pdb prompt goes on at this prompt
+    # (pdb.py, Pdb.default); three dots and three spaces, unlike interact's "... ".
+    "pdb_more": r"\.\.\.   ",
 }
 _INTERACT_PROMPTS = {
     "python": r">>> ",
@@ -118,6 +129,7 @@ _KINDS = {
     "pdbpp": PromptKind.PDBPP,
     "ipdb": PromptKind.IPDB,
     "commands": PromptKind.COMMANDS,
+    "pdb_more": PromptKind.PDB_MORE,
     "python": PromptKind.PYTHON,
     "python_more": PromptKind.PYTHON_MORE,
     "ipython": PromptKind.IPYTHON,
@@ -126,7 +138,7 @@ _KINDS = {
 }
 
 # What a held partial line may still grow into (after leading colour codes are removed).
-_LITERAL_PROMPTS = ("(Pdb++) ", "ipdb> ", "(com) ")
+_LITERAL_PROMPTS = ("(Pdb++) ", "ipdb> ", "(com) ", "...   ")
 _INTERACT_LITERALS = (">>> ", "... ")
 _NESTED_PREFIX = re.compile(r"\(+(?:P(?:d(?:b(?:\)+ ?)?)?)?)?")
 _IPYTHON_PREFIX = re.compile(r"I(?:n(?: (?:\[(?:\d+(?:\](?::)?)?)?)?)?)?| +(?:\.(?:\.(?:\.:?)?)?)?")

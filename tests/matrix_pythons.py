@@ -6,7 +6,7 @@ into it with that interpreter's own pip; later runs reuse it (a marker file says
 A virtual environment, not ``pip --target`` on the base interpreter: the base may have IPython
 (rpdb then switches to IPython's debugger) or pdb++ (it replaces pdb process-wide), and a venv
 does not see the base's site-packages. A flavour (``"pdbpp"``) is a second environment with one
-more package, so that pdb++ reaches only the tests about it.
+more package, so that pdb++ (or IPython, which rpdb then uses) reaches only the tests about it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / ".matrix-packages"
 VERSIONS = ("3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
 SERVERS = ("rpdb", "remote-pdb")
-FLAVOURS = {"": (), "pdbpp": ("pdbpp",)}
+FLAVOURS = {"": (), "pdbpp": ("pdbpp",), "ipython": ("ipython",)}
 _COMPLETE = "installed.txt"
 
 

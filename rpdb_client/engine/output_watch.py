@@ -3,7 +3,8 @@
 Owns reading pdb's output for facts the client acts on: the breakpoints set and deleted in this
 session (a safe detach clears them, so a remote-pdb program does not stop again with nobody
 reading), the current location ``> file(line)func()`` (the toolbar, cache invalidation), and
-pdb's ``'ascii' codec`` errors (a server started with ``LANG=C``). Big replies pass through here,
+pdb's ``'ascii' codec`` errors (a server started with ``LANG=C``), and the known failures of
+a server's ``debug`` (docs/protocol.md section 1). Big replies pass through here,
 so the common case is a few substring checks and no copy. Standard library only.
 """
 
@@ -18,6 +19,13 @@ _BREAKPOINT_GONE = re.compile(r"\nDeleted breakpoint (\d+)")
 _LOCATION = re.compile(r"^> (.+)$", re.M)
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 """IPython's debugger colours its location line; the location is kept as plain text."""
+_KNOWN_FAILURES = {
+    "keyword argument 'completekey'": "ipython-debug",
+    "keyword argument 'Config'": "pdbpp-debug",
+}
+"""The TypeError of rpdb's ``debug`` with IPython's debugger (the program dies of it), and of
+pdb++'s ``debug`` (pdb++ stops tracing: the next ``n`` runs the program on); by a key of
+``wording.KNOWN_FAILURES``."""
 _TAIL = 200
 """How much of an unfinished line is kept, to see a line cut between two pieces."""
 
@@ -29,6 +37,8 @@ class OutputWatch:
         self.breakpoints: set[int] = set()
         self.location: Optional[str] = None
         self.speaks_ascii = False
+        self.known_failure: Optional[str] = None
+        """The key of a known failure the output showed (``_KNOWN_FAILURES``), if any."""
         self._tail = ""
 
     def feed(self, text: str) -> bool:
@@ -43,6 +53,8 @@ class OutputWatch:
         breakpoints = "reakpoint " in head or "reakpoint " in text
         location = head.startswith("> ") or "\n> " in head or "\n> " in text
         ascii_error = not self.speaks_ascii and ("'ascii' codec" in head or "'ascii' codec" in text)
+        if "keyword argument '" in head or "keyword argument '" in text:
+            self._find_failure(tail + text)
         if not (breakpoints or location or ascii_error):
             return False
         complete = tail + text[:cut]
@@ -59,6 +71,11 @@ class OutputWatch:
     def at_prompt(self) -> None:
         """A prompt ends whatever line was unfinished."""
         self._tail = ""
+
+    def _find_failure(self, text: str) -> None:
+        for pattern, key in _KNOWN_FAILURES.items():
+            if pattern in text:
+                self.known_failure = key
 
     def _follow_breakpoints(self, lines: str) -> None:
         for match in _BREAKPOINT_SET.finditer(lines):

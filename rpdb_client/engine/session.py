@@ -31,7 +31,7 @@ from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
 from rpdb_client.wire.asciify import to_ascii
 from rpdb_client.wire.connection import Connection, check_line
-from rpdb_client.wire.parser import Parser, Prompt
+from rpdb_client.wire.parser import Parser, Prompt, PromptKind
 
 __all__ = [  # the states and endings are the session's vocabulary for the front ends
     "Ending",
@@ -84,6 +84,7 @@ class Session:
         self._state_waiters: list[asyncio.Event] = []
         self._reply: Optional[asyncio.Future[str]] = None
         self._send_failed = False
+        self._last_sent = ""
         self.state = State.STARTING
         """The state as the listener was told it (the machine's, once its actions are done)."""
         self.connected_at = connection.connected_at
@@ -138,6 +139,17 @@ class Session:
     def is_remote_pdb(self) -> bool:
         """remote-pdb ends lines with CRLF and keeps the connection after ``c``."""
         return self._machine.parser.saw_crlf
+
+    @property
+    def known_failure(self) -> Optional[str]:
+        """A known failure of the server that its output showed (``wording.KNOWN_FAILURES``)."""
+        if (
+            self._last_sent.startswith("debug ")
+            and self.prompt
+            and self.prompt.kind is PromptKind.IPDB
+        ):
+            return "ipython-debug"  # the crash's traceback goes to the program's stderr
+        return self._machine.watch.known_failure
 
     @property
     def server_python(self) -> Optional[PythonVersion]:
@@ -266,6 +278,7 @@ class Session:
                 listener.on_output(action.text)
             elif isinstance(action, act.Echo):
                 if not self._send_failed:
+                    self._last_sent = action.line
                     listener.on_sent(action.line, action.prompt)
             elif isinstance(action, act.StateChanged):
                 self._set_state(action.state)

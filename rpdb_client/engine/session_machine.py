@@ -71,7 +71,8 @@ from rpdb_client.engine.session_endings import (
     silent_peer,
     speaks_telnet,
 )
-from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind, identify_foreign_peer
+from rpdb_client.wire.foreign import identify_foreign_peer
+from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind
 
 
 class SessionMachine:
@@ -176,8 +177,7 @@ class SessionMachine:
         if prompt is not None:
             return self._answer(prompt, [])
         if self.state is State.RUNNING:
-            # After the user's own `c` nothing can be sent until a prompt; with breakpoints left
-            # the program may stop again with nobody reading (docs/protocol.md section 4).
+            # After `c` nothing is sent until a prompt (docs/protocol.md section 4): close.
             return self._end_without_eof()
         return []
 

@@ -50,8 +50,26 @@ def timeout_warning(timeout: WorkerTimeout, share: float) -> str:
     )
 
 
+KNOWN_FAILURES = {
+    "ipython-debug": (
+        "`debug` crashed the program: rpdb passes `completekey` to IPython's debugger class, "
+        "which does not take it (a bug of rpdb with IPython installed). Avoid `debug` there, or "
+        "make rpdb use plain pdb (run the program where IPython cannot be imported)."
+    ),
+    "pdbpp-debug": (
+        "pdb++'s `debug` failed (TypeError: it passes `Config` to a class that does not take "
+        "it) and pdb++ stopped tracing: the next `n` or `s` let the program run on. Avoid "
+        "`debug` with this pdb++."
+    ),
+}
+"""What happened, for a failure the session saw in the server's output (``known_failure``)."""
+
+
 def describe_end(end: SessionEnd, session: Optional[Session] = None) -> str:
     """One or two sentences saying how a session ended (with the likely cause of a loss)."""
+    failure = session.known_failure if session is not None else None
+    if failure is not None and end.ending is Ending.LOST:
+        return f"connection lost: {end.detail}.\n{KNOWN_FAILURES[failure]}"
     if end.ending is Ending.LOST and session is not None:
         cause = _loss_cause(session)
         if cause:

@@ -150,3 +150,20 @@ def test_multi_line_statement_at_the_313_prompt(debuggee: Start, kind: str) -> N
     assert record["values"]["x"] == 20 and record["values"]["word"] == "multi"
     assert "(Pdb) x = (1 +\n...   19)\n(Pdb) if x:\n...       word = 'multi'\n" in result.stdout
     assert "(20, 'multi')" in result.stdout
+
+
+@pytest.mark.parametrize("version", ENDS)
+def test_exit_call_at_the_pdb_prompt_is_not_called_a_clean_quit(
+    debuggee: Start, version: str
+) -> None:
+    """``exit()`` at ``(Pdb)``: pdb's quit before 3.13; from 3.13 Python's exit(), which closes
+    pdb's input (the program fails with ValueError). The client says which it may have been."""
+    program = start_on(debuggee, version, "pdb", "simple")
+    result = run_client("--port", str(program.port), "--no-confirm-quit", stdin="exit()\n")
+    record = program.finish()
+    died_of = "ValueError" if stops_on_the_call(version) else "BdbQuit"
+    assert str(record["error"]).startswith(died_of), record
+    assert "session ended by exit(): before Python 3.13 pdb reads it as its quit" in (
+        result.stderr
+    )
+    assert "session ended by quit\n" not in result.stderr

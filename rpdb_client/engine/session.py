@@ -141,6 +141,11 @@ class Session:
         return self._machine.parser.saw_crlf
 
     @property
+    def last_sent(self) -> str:
+        """The last line sent to the server (a queued one or the detach's)."""
+        return self._last_sent
+
+    @property
     def known_failure(self) -> Optional[str]:
         """A known failure of the server that its output showed (``wording.KNOWN_FAILURES``)."""
         if (

@@ -216,6 +216,14 @@ def two_stops() -> None:
     record["values"]["stops"] = 2
 
 
+def linger() -> None:
+    """Runs on for 3 s after its stop: a client must not wait for the program's end."""
+    x = 1
+    stop()
+    time.sleep(3)
+    record["values"]["x"] = x
+
+
 def main() -> None:
     if "--harakiri" in sys.argv:
         harakiri_after(float(sys.argv[sys.argv.index("--harakiri") + 1]))

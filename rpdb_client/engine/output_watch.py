@@ -68,6 +68,11 @@ class OutputWatch:
             self.speaks_ascii = True
         return ascii_error
 
+    @property
+    def partial_line(self) -> str:
+        """The end of the output's unfinished last line ("" after a newline or a prompt)."""
+        return self._tail
+
     def at_prompt(self) -> None:
         """A prompt ends whatever line was unfinished."""
         self._tail = ""

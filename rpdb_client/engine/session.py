@@ -27,6 +27,7 @@ from rpdb_client.engine.python_prompts import (
     parse_version,
 )
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
+from rpdb_client.engine.session_endings import UNKNOWN_PROMPT_SECONDS, unknown_prompt
 from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
 from rpdb_client.wire.asciify import to_ascii
@@ -85,6 +86,8 @@ class Session:
         self._reply: Optional[asyncio.Future[str]] = None
         self._send_failed = False
         self._last_sent = ""
+        self._quiet_partial: Optional[asyncio.TimerHandle] = None
+        self._leaving = False  # finish() or detach() asked for
         self.state = State.STARTING
         """The state as the listener was told it (the machine's, once its actions are done)."""
         self.connected_at = connection.connected_at
@@ -230,11 +233,15 @@ class Session:
 
     def finish(self) -> None:
         """No more lines will come: detach safely once the queue is empty."""
+        self._leaving = True
         self._do(self._machine.finish())
+        self._watch_partial_line()
 
     def detach(self) -> None:
         """Leave now, safely: drop queued lines, ``c`` at the next prompt, drain, close."""
+        self._leaving = True
         self._do(self._machine.detach())
+        self._watch_partial_line()
 
     def close_running(self) -> None:
         """End a session that runs after ``c`` (remote-pdb), keeping its queued lines."""
@@ -263,6 +270,31 @@ class Session:
     def on_data(self, data: bytes) -> None:
         """Bytes arrived (called by the connection, from the event loop's read callback)."""
         self._do(self._machine.received(data, time.monotonic()))
+        self._watch_partial_line()
+
+    def _watch_partial_line(self) -> None:
+        """A command runs and the output stops in a partial line: perhaps an unknown prompt.
+
+        Once quiet for ``UNKNOWN_PROMPT_SECONDS`` with lines waiting (or a detach), the user is
+        told (``--prompt-regex``, and how to close at once). It never closes by itself: a long
+        command may print a partial line too, and closing then would quit it.
+        """
+        if self._quiet_partial is not None:
+            self._quiet_partial.cancel()
+            self._quiet_partial = None
+        waiting = self.state is State.BUSY or self.state is State.STARTING
+        if waiting and self._machine.watch.partial_line:
+            self._quiet_partial = self._loop.call_later(
+                UNKNOWN_PROMPT_SECONDS, self._partial_line_stayed
+            )
+
+    def _partial_line_stayed(self) -> None:
+        self._quiet_partial = None
+        leaving = self._leaving
+        waiting = self.state is State.BUSY or self.state is State.STARTING
+        if not waiting or not (self._machine.queue or leaving):
+            return
+        self._listener.on_notice(unknown_prompt(self._machine.watch.partial_line, leaving))
 
     def expects_reply(self) -> bool:
         """A line was sent and no prompt came back yet (the connection may read on at once)."""
@@ -270,6 +302,8 @@ class Session:
 
     def on_end(self, error: Optional[ConnectionLost]) -> None:
         """The connection ended: EOF (``None``) or broke (``error``)."""
+        if self._quiet_partial is not None:
+            self._quiet_partial.cancel()
         self._do(self._machine.connection_ended(error.message if error is not None else None))
 
     # -- carrying out the machine's actions --------------------------------------------------

@@ -12,6 +12,7 @@ parser's ``Prompt`` only.
 from __future__ import annotations
 
 import functools
+import re
 from typing import NamedTuple, Optional
 
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
@@ -107,6 +108,29 @@ def speaks_telnet(name: str) -> SessionEnd:
         f"the peer speaks telnet ({name}), not pdb's line protocol. Nothing was sent to it",
     )
 
+
+def unknown_prompt(partial_line: str, leaving: bool) -> str:
+    """Said when the output has ended in a partial line for a while and lines wait for a prompt."""
+    shown = partial_line[-60:].strip() or partial_line[-60:]
+    then = (
+        "leaving waits for a prompt; Ctrl-C twice (or a second signal) closes at once, which "
+        "the program may take as a quit"
+        if leaving
+        else "the lines typed wait for a prompt"
+    )
+    return (
+        f"the debugger's output ends in {shown!r}, and nothing came for "
+        f"{UNKNOWN_PROMPT_SECONDS:g} s: if that is a prompt the client does not know, pass it "
+        f"with --prompt-regex (for example --prompt-regex {_example(shown)!r}); meanwhile {then}"
+    )
+
+
+def _example(shown: str) -> str:
+    return re.escape(shown) + " "
+
+
+UNKNOWN_PROMPT_SECONDS = 2.0
+"""How long the output may end in a partial line, with lines waiting, before the client says so."""
 
 ASCII_ADVICE = (
     "the debugger's side encodes and decodes ASCII (a server started with LANG=C?): a "

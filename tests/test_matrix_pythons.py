@@ -188,4 +188,4 @@ def test_continue_at_the_end_of_piped_input_ends_at_once(
     assert result.returncode == 0, result.stderr
     assert_clean_end(record)
     assert record["values"]["x"] == 2
-    assert took < 2.5, f"the client stayed {took:.1f} s, until the program's end"
+    assert took < 1.5, f"the client stayed {took:.1f} s, until the program's end"

@@ -222,10 +222,10 @@ def two_stops() -> None:
 
 
 def linger() -> None:
-    """Runs on for 3 s after its stop: a client must not wait for the program's end."""
+    """Runs on for 2 s after its stop: a client must not wait for the program's end."""
     x = 1
     stop()
-    time.sleep(3)
+    time.sleep(2)
     record["values"]["x"] = x
 
 

@@ -126,9 +126,7 @@ class LineFrontEnd:
         except UnicodeDecodeError:
             self.on_notice(wording.not_utf8(self._line_number))
             return
-        if not line.strip():
-            return  # an empty line would repeat pdb's last command: only when typed on purpose
-        self._lines.append(line)
+        self._lines.append(line)  # a blank one only ends a statement (Session.send)
         self._hand_over()
 
     def _on_stdin_end(self) -> None:
@@ -142,7 +140,7 @@ class LineFrontEnd:
         while self._lines:
             line = self._lines.popleft()
             try:
-                session.send(line)
+                session.send(line, blank_repeats=False)
             except UnsendableLine as error:
                 self.on_notice(wording.refused_line(error, line))
         if self._stdin_done:

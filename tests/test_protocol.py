@@ -15,6 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from rpdb_client.wire.foreign import identify_foreign_peer
 from rpdb_client.wire.parser import (
     Eof,
     Event,
@@ -22,7 +23,6 @@ from rpdb_client.wire.parser import (
     Parser,
     Prompt,
     PromptKind,
-    identify_foreign_peer,
 )
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.json"))
@@ -127,10 +127,39 @@ def test_prompt_followed_by_text_in_the_same_read() -> None:
         (b"ipdb> ", PromptKind.IPDB, "ipdb> ", 1),
         (b"\x01\x1b[0;32m\x02ipdb> \x01\x1b[0m\x02", PromptKind.IPDB, "ipdb> ", 1),
         (b"(com) ", PromptKind.COMMANDS, "(com) ", 1),
+        (b"...   ", PromptKind.PDB_MORE, "...   ", 1),  # 3.13: a statement goes on
+        (b"((Pdb++)) ", PromptKind.PDBPP, "((Pdb++)) ", 2),
+        (b"(com++) ", PromptKind.COMMANDS, "(com++) ", 1),
+        (b"(ipdb>) ", PromptKind.IPDB, "(ipdb>) ", 2),  # IPython nests "(%s) " % prompt
+        (b"(((ipdb>))) ", PromptKind.IPDB, "(((ipdb>))) ", 4),
     ],
 )
 def test_prompt_kinds(raw: bytes, kind: PromptKind, shown: str, depth: int) -> None:
     assert parse(b"text\n" + raw) == [Output("text\n"), Prompt(shown, kind, depth), Eof()]
+
+
+def test_313_continuation_is_three_dots_and_three_spaces() -> None:
+    """pdb 3.13 prompts ``...   `` (Pdb.default); ``... `` and ``...`` are output there."""
+    assert parse(b"(Pdb) ", b"...   ") == [
+        Prompt("(Pdb) ", PromptKind.PDB),
+        Prompt("...   ", PromptKind.PDB_MORE),
+        Eof(),
+    ]
+    assert parse(b"(Pdb) ", b"... x\n...\n") == [
+        Prompt("(Pdb) ", PromptKind.PDB),
+        Output("... x\n...\n"),
+        Eof(),
+    ]
+
+
+def test_ipythons_unnumbered_prompt_inside_interact_even_when_split() -> None:
+    parser = Parser()
+    parser.expect_interact = True
+    assert parse(b"x\nIn", b" : ", parser=parser) == [
+        Output("x\n"),
+        Prompt("In : ", PromptKind.IPYTHON),
+        Eof(),
+    ]
 
 
 def test_colour_after_a_prompt_is_dropped_even_when_split() -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
-from debuggee import STOPS_ON_THE_CALL, Debuggee
+from debuggee import STOPS_ON_THE_CALL, Debuggee, line_of
 from terminal import (
     COLUMNS,
     CTRL_C,
@@ -59,7 +59,7 @@ def test_prompt_highlighted_location_and_toolbar(debuggee: Start, terminal: Any)
     program = debuggee("rpdb", "simple")
     term = connect(terminal, program)
     term.wait_for(lambda t: "at prompt" in t.text(), "the toolbar")
-    stop = 66 if STOPS_ON_THE_CALL else 67  # the stop() call, or the line after it
+    stop = line_of("simple stop") + (0 if STOPS_ON_THE_CALL else 1)  # the call, or the next
     location = term.row_of("> ")
     assert location >= 0 and term.rows[location].endswith(f"target.py({stop})simple()")
     prompt = term.row_of("(Pdb)")

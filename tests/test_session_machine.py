@@ -26,6 +26,7 @@ from session_script import (
     typed,
 )
 
+from rpdb_client.engine.python_prompts import VERSION_AT_CONSOLE
 from rpdb_client.engine.session_actions import MAY_FOLLOW, State, Timer
 from rpdb_client.engine.session_machine import SessionMachine
 
@@ -251,12 +252,38 @@ LEAVING: dict[str, Script] = {
         detach, ["probe", "state detaching", "send n", "echo Clear all breaks? n"],
         got(b"(Pdb) "), ["probe", "start drain 1s", "send c", "echo (Pdb) c"],
     ),
-    "detach inside interact can only close": (
+    "detach inside interact before 3.13: asks the version, then can only close": (
         got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
         typed("interact"), ["state busy", "send interact", "echo (Pdb) interact"],
         got(b">>> "), ["state at prompt", "ask >>>"],
-        detach, ["probe", "state detaching", "close", "state ended",
-                 "end detached: left from inside interact"],
+        detach, ["probe", "state detaching", f"send {VERSION_AT_CONSOLE}",
+                 f"echo >>> {VERSION_AT_CONSOLE}"],
+        got(b"(3, 12)\n>>> "), ["show '(3, 12)\\n'", "probe", "close", "state ended",
+                                "end detached: left from inside interact"],
+    ),
+    "detach inside interact on 3.13: exit() goes back to pdb, then the usual way out": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        typed("interact"), ["state busy", "send interact", "echo (Pdb) interact"],
+        got(b">>> "), ["state at prompt", "ask >>>"],
+        detach, ["probe", "state detaching", f"send {VERSION_AT_CONSOLE}",
+                 f"echo >>> {VERSION_AT_CONSOLE}"],
+        got(b"(3, 13)\n>>> "), ["show '(3, 13)\\n'", "probe", "send exit()", "echo >>> exit()"],
+        got(b"(Pdb) "), ["probe", "start drain 1s", "send c", "echo (Pdb) c"],
+    ),
+    "3.13's continuation prompt takes the statement's next line": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        typed("x = (1 +"), ["state busy", "send x = (1 +", "echo (Pdb) x = (1 +"],
+        got(b"...   "), ["state at prompt", "ask ..."],
+        typed("2)"), ["state busy", "send 2)", "echo ...   2)"],
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+    ),
+    "detach at 3.13's continuation: an empty line ends the statement, once": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        typed("if x:"), ["state busy", "send if x:", "echo (Pdb) if x:"],
+        got(b"...   "), ["state at prompt", "ask ..."],
+        detach, ["probe", "state detaching", "send ", "echo ...   "],
+        got(b"...   "), ["probe", "close", "state ended",
+                         "end detached: left inside an unfinished Python statement"],
     ),
     "abandon while busy: closed without waiting": (
         got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],

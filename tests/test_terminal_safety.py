@@ -114,6 +114,6 @@ def test_ascii_escapes_what_an_ascii_server_could_not_read(debuggee: Start) -> N
     assert record["error"] is None and record["reached_end"], record
     assert record["values"]["word"] == "été"  # sent as '\u00e9t\u00e9'
     assert record["values"]["x"] == 3
-    assert "non-ASCII characters can only be sent inside ordinary string literals" in (
+    assert "non-ASCII characters can only be sent inside string literals" in (
         result.stderr
     )  # `café = 1` was refused, not sent

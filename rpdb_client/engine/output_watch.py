@@ -3,8 +3,9 @@
 Owns reading pdb's output for facts the client acts on: the breakpoints set and deleted in this
 session (a safe detach clears them, so a remote-pdb program does not stop again with nobody
 reading), the current location ``> file(line)func()`` (the toolbar, cache invalidation), and
-pdb's ``'ascii' codec`` errors (a server started with ``LANG=C``), and the uncaught
-``UnicodeDecodeError`` of pdb's own read, which ends the debugger. Big replies pass through here,
+pdb's ``'ascii' codec`` errors (a server started with ``LANG=C``), the uncaught
+``UnicodeDecodeError`` of pdb's own read, which ends the debugger, and the known failures of a
+server's ``debug`` (docs/protocol.md section 1). Big replies pass through here,
 so the common case is a few substring checks and no copy. Standard library only.
 """
 
@@ -22,6 +23,13 @@ _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 _DEBUGGER_DIED = re.compile(r"^UnicodeDecodeError: '[\w-]+' codec can't decode", re.M)
 """The last line of an uncaught traceback (pdb's own errors start with ``*** ``): under uWSGI the
 traceback of pdb's ``readline()`` reaches the client (docs/protocol.md section 3)."""
+_KNOWN_FAILURES = {
+    "keyword argument 'completekey'": "ipython-debug",
+    "keyword argument 'Config'": "pdbpp-debug",
+}
+"""The TypeError of rpdb's ``debug`` with IPython's debugger (the program dies of it), and of
+pdb++'s ``debug`` (pdb++ stops tracing: the next ``n`` runs the program on); by a key of
+``wording.KNOWN_FAILURES``."""
 _TAIL = 200
 """How much of an unfinished line is kept, to see a line cut between two pieces."""
 
@@ -35,6 +43,8 @@ class OutputWatch:
         self.speaks_ascii = False
         self.decode_killed_debugger = False
         """pdb's read of a line died with ``UnicodeDecodeError``: it will never prompt again."""
+        self.known_failure: Optional[str] = None
+        """The key of a known failure the output showed (``_KNOWN_FAILURES``), if any."""
         self._tail = ""
 
     def feed(self, text: str) -> bool:
@@ -50,6 +60,8 @@ class OutputWatch:
         location = head.startswith("> ") or "\n> " in head or "\n> " in text
         codec = "codec can't decode" in head or "codec can't decode" in text
         ascii_error = not self.speaks_ascii and ("'ascii' codec" in head or "'ascii' codec" in text)
+        if "keyword argument '" in head or "keyword argument '" in text:
+            self._find_failure(tail + text)
         if not (breakpoints or location or ascii_error or codec):
             return False
         complete = tail + text[:cut]
@@ -65,9 +77,19 @@ class OutputWatch:
             self.speaks_ascii = True
         return ascii_error
 
+    @property
+    def partial_line(self) -> str:
+        """The end of the output's unfinished last line ("" after a newline or a prompt)."""
+        return self._tail
+
     def at_prompt(self) -> None:
         """A prompt ends whatever line was unfinished."""
         self._tail = ""
+
+    def _find_failure(self, text: str) -> None:
+        for pattern, key in _KNOWN_FAILURES.items():
+            if pattern in text:
+                self.known_failure = key
 
     def _follow_breakpoints(self, lines: str) -> None:
         for match in _BREAKPOINT_SET.finditer(lines):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Callable, Optional, Protocol
+from typing import AbstractSet, Callable, Optional, Protocol
 
 from rpdb_client.config import Settings
 from rpdb_client.engine.backoff import Backoff
@@ -352,15 +352,18 @@ class Runner:
         backoff = Backoff(self._clock)
         process = session.identity.process if session.identity else None
         same_process = ListenerScan((process.pid,), trust_other_users=True) if process else None
+        # rpdb 0.1.6 and a pdb on a socket stay after `c` too (docs/protocol.md section 4): a
+        # new listener of the process is the next stop; rpdb 0.2.0's and celery's stay open.
+        old = {found.inode for found, _ in same_process.waiting()} if same_process else set()
         while await session.wait_for_state(State.RUNNING, State.ENDED) is State.RUNNING:
-            if not session.is_remote_pdb:
-                await session.wait_for_state(State.ENDED)  # rpdb and celery close after `c`
+            if not session.is_remote_pdb and same_process is None:
+                await session.wait_for_state(State.ENDED)  # nothing to watch: wait for its end
                 break
             # Shielded: our connect makes remote-pdb drop the old connection, so the old
             # session may end before this attempt returns; a connection accepted by the next
             # set_trace() must then be adopted, never dropped (that would be a quit).
             self._follow_attempt = asyncio.ensure_future(
-                self._next_listener(same_process, connection.peer, backoff.knock_for())
+                self._next_listener(same_process, connection.peer, backoff.knock_for(), old)
             )
             try:
                 return await asyncio.shield(self._follow_attempt)
@@ -370,7 +373,11 @@ class Runner:
         return None
 
     async def _next_listener(
-        self, same_process: Optional[ListenerScan], peer: tuple[str, int], knock_for: float
+        self,
+        same_process: Optional[ListenerScan],
+        peer: tuple[str, int],
+        knock_for: float,
+        old: AbstractSet[int] = frozenset(),
     ) -> Connection:
         """One attempt at the followed program's next listener.
 
@@ -380,6 +387,7 @@ class Runner:
         timeout = self.settings.connect_timeout
         if same_process is None:
             return await Connection.open(peer[0], peer[1], timeout, knock_for)
-        for listener, _ in same_process.waiting():
-            return await Connection.open(connect_address(listener.address), listener.port, timeout)
+        for found, _ in same_process.waiting():
+            if found.inode not in old:  # not the listener of the session being left
+                return await Connection.open(connect_address(found.address), found.port, timeout)
         raise ConnectionRefused("the program has not stopped again yet")

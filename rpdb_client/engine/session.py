@@ -20,12 +20,17 @@ from typing import Optional, Protocol
 
 from rpdb_client.engine import session_actions as act
 from rpdb_client.engine.identity import Identity
+from rpdb_client.engine.python_prompts import (
+    STATEMENT_END,
+    PythonVersion,
+)
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
+from rpdb_client.engine.session_endings import UNKNOWN_PROMPT_SECONDS, unknown_prompt
 from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
 from rpdb_client.wire.asciify import to_ascii
 from rpdb_client.wire.connection import Connection, check_line
-from rpdb_client.wire.parser import Parser, Prompt
+from rpdb_client.wire.parser import Parser, Prompt, PromptKind
 
 __all__ = [  # the states and endings are the session's vocabulary for the front ends
     "Ending",
@@ -78,6 +83,9 @@ class Session:
         self._state_waiters: list[asyncio.Event] = []
         self._reply: Optional[asyncio.Future[str]] = None
         self._send_failed = False
+        self._last_sent = ""
+        self._quiet_partial: Optional[asyncio.TimerHandle] = None
+        self._leaving = False  # finish() or detach() asked for
         self.state = State.STARTING
         """The state as the listener was told it (the machine's, once its actions are done)."""
         self.connected_at = connection.connected_at
@@ -134,15 +142,55 @@ class Session:
         return self._machine.parser.saw_crlf
 
     @property
+    def last_sent(self) -> str:
+        """The last line sent to the server (a queued one or the detach's)."""
+        return self._last_sent
+
+    @property
+    def known_failure(self) -> Optional[str]:
+        """A known failure of the server that its output showed (``wording.KNOWN_FAILURES``)."""
+        if (
+            self._last_sent.startswith("debug ")
+            and self.prompt
+            and self.prompt.kind is PromptKind.IPDB
+        ):
+            return "ipython-debug"  # the crash's traceback goes to the program's stderr
+        return self._machine.watch.known_failure
+
+    @property
+    def server_python(self) -> Optional[PythonVersion]:
+        """The server's ``sys.version_info[:2]`` once learnt (:meth:`learn_python`, or the
+        detach's question at ``>>> ``); None before."""
+        return self._machine.python.version
+
+    async def learn_python(self, timeout: float = 2.0) -> Optional[PythonVersion]:
+        """Ask the server's Python version with a side query (once it is known, at no cost).
+
+        None when it cannot be asked now (not idle at pdb's own prompt) or gave no answer in
+        ``timeout`` seconds; the session stays usable either way.
+        """
+        from rpdb_client.engine.program_python import ask_python_version  # it uses the session
+
+        if self._machine.python.version is None:
+            self._machine.python.version = await ask_python_version(self, timeout)
+        return self._machine.python.version
+
+    @property
     def pending(self) -> int:
         """Lines waiting for a prompt."""
         return len(self._machine.queue)
 
     # -- what the front end asks -------------------------------------------------------------
 
-    def send(self, line: str) -> None:
-        """Queue a line; it goes out at the next prompt (at once if the server waits now)."""
+    def send(self, line: str, *, blank_repeats: bool = True) -> None:
+        """Queue a line; it goes out at the next prompt (at once if the server waits now).
+
+        ``blank_repeats`` False (piped input): a blank line is sent only where it ends a
+        statement (``... ``), not at pdb's prompt, where it would repeat the last command.
+        """
         check_line(line)
+        if not blank_repeats and not line.strip():
+            line = STATEMENT_END
         self._do(self._machine.typed(to_ascii(line) if self.ascii_only else line))
 
     def show(self, text: str) -> None:
@@ -174,15 +222,19 @@ class Session:
 
     def unsent(self) -> list[str]:
         """Take back the lines still queued (the session ended before their prompt came)."""
-        return self._machine.take_unsent()
+        return [line.replace(STATEMENT_END, "") for line in self._machine.take_unsent()]
 
     def finish(self) -> None:
         """No more lines will come: detach safely once the queue is empty."""
+        self._leaving = True
         self._do(self._machine.finish())
+        self._watch_partial_line()
 
     def detach(self) -> None:
         """Leave now, safely: drop queued lines, ``c`` at the next prompt, drain, close."""
+        self._leaving = True
         self._do(self._machine.detach())
+        self._watch_partial_line()
 
     def close_running(self) -> None:
         """End a session that runs after ``c`` (remote-pdb), keeping its queued lines."""
@@ -211,6 +263,31 @@ class Session:
     def on_data(self, data: bytes) -> None:
         """Bytes arrived (called by the connection, from the event loop's read callback)."""
         self._do(self._machine.received(data, time.monotonic()))
+        self._watch_partial_line()
+
+    def _watch_partial_line(self) -> None:
+        """A command runs and the output stops in a partial line: perhaps an unknown prompt.
+
+        Once quiet for ``UNKNOWN_PROMPT_SECONDS`` with lines waiting (or a detach), the user is
+        told (``--prompt-regex``, and how to close at once). It never closes by itself: a long
+        command may print a partial line too, and closing then would quit it.
+        """
+        if self._quiet_partial is not None:
+            self._quiet_partial.cancel()
+            self._quiet_partial = None
+        waiting = self.state is State.BUSY or self.state is State.STARTING
+        if waiting and self._machine.watch.partial_line:
+            self._quiet_partial = self._loop.call_later(
+                UNKNOWN_PROMPT_SECONDS, self._partial_line_stayed
+            )
+
+    def _partial_line_stayed(self) -> None:
+        self._quiet_partial = None
+        leaving = self._leaving
+        waiting = self.state is State.BUSY or self.state is State.STARTING
+        if not waiting or not (self._machine.queue or leaving):
+            return
+        self._listener.on_notice(unknown_prompt(self._machine.watch.partial_line, leaving))
 
     def expects_reply(self) -> bool:
         """A line was sent and no prompt came back yet (the connection may read on at once)."""
@@ -218,6 +295,8 @@ class Session:
 
     def on_end(self, error: Optional[ConnectionLost]) -> None:
         """The connection ended: EOF (``None``) or broke (``error``)."""
+        if self._quiet_partial is not None:
+            self._quiet_partial.cancel()
         self._do(self._machine.connection_ended(error.message if error is not None else None))
 
     # -- carrying out the machine's actions --------------------------------------------------
@@ -231,6 +310,7 @@ class Session:
                 listener.on_output(action.text)
             elif isinstance(action, act.Echo):
                 if not self._send_failed:
+                    self._last_sent = action.line
                     listener.on_sent(action.line, action.prompt)
             elif isinstance(action, act.StateChanged):
                 self._set_state(action.state)

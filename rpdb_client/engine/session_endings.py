@@ -12,11 +12,12 @@ parser's ``Prompt`` only.
 from __future__ import annotations
 
 import functools
+import re
 from typing import NamedTuple, Optional
 
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
 from rpdb_client.vocabulary.commands import Command, Effect, PromptMode, find_command, split_command
-from rpdb_client.wire.parser import Prompt
+from rpdb_client.wire.parser import Prompt, PromptKind
 
 
 def ending_asked_by(command: Optional[Command]) -> Optional[Ending]:
@@ -82,7 +83,8 @@ def end_without_eof(state: State, prompt: Optional[Prompt]) -> SessionEnd:
     if state is State.RUNNING:
         return SessionEnd(Ending.CONTINUED)
     if prompt is not None and prompt.kind.is_python:
-        return SessionEnd(Ending.DETACHED, _LEFT_INTERACT)
+        left = _LEFT_STATEMENT if prompt.kind is PromptKind.PDB_MORE else _LEFT_INTERACT
+        return SessionEnd(Ending.DETACHED, left)
     if state is State.BUSY or state is State.STARTING:
         return SessionEnd(Ending.DETACHED, _LEFT_BUSY)
     return SessionEnd(Ending.DETACHED)
@@ -114,6 +116,31 @@ DECODE_KILLED_DEBUGGER = (
     "characters inside string literals"
 )
 """The detail of the end when pdb's own read died decoding what was sent."""
+
+
+def unknown_prompt(partial_line: str, leaving: bool) -> str:
+    """Said when the output has ended in a partial line for a while and lines wait for a prompt."""
+    shown = partial_line[-60:].strip() or partial_line[-60:]
+    then = (
+        "leaving waits for a prompt; Ctrl-C twice (or a second signal) closes at once, which "
+        "the program may take as a quit"
+        if leaving
+        else "the lines typed wait for a prompt"
+    )
+    return (
+        f"the debugger's output ends in {shown!r}, and nothing came for "
+        f"{UNKNOWN_PROMPT_SECONDS:g} s: if that is a prompt the client does not know, pass it "
+        f"with --prompt-regex (for example --prompt-regex {_example(shown)!r}); meanwhile {then}"
+    )
+
+
+def _example(shown: str) -> str:
+    return re.escape(shown) + " "
+
+
+UNKNOWN_PROMPT_SECONDS = 2.0
+"""How long the output may end in a partial line, with lines waiting, before the client says so."""
+
 ASCII_ADVICE = (
     "the debugger's side encodes and decodes ASCII (a server started with LANG=C?): a "
     "non-ASCII character typed there kills the request. Use --ascii (in the REPL, :ascii), "
@@ -122,6 +149,10 @@ ASCII_ADVICE = (
 """Said once, when pdb's output shows an ``'ascii' codec`` error (unless ``--ascii`` is on)."""
 _LEFT_INTERACT = (
     "left from inside interact, where pdb cannot be left safely: the program gets BdbQuit"
+)
+_LEFT_STATEMENT = (
+    "left inside an unfinished Python statement, which no line can safely end (pdb's `...` "
+    "prompt): the program gets BdbQuit"
 )
 _LEFT_BUSY = (
     "closed without waiting for the next prompt: the program gets BdbQuit when pdb reads again"

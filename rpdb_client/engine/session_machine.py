@@ -3,9 +3,8 @@
 Owns everything that decides what a session does, like h11's ``_state.py``: which line goes out at
 which prompt, how a session ends, the safe way out, side queries, the timers it needs. The asyncio
 driver (:mod:`rpdb_client.engine.session`) feeds it events (bytes, a typed line, a timer, end of
-input, detach, the connection's end) and carries out the actions they return, in order. No
-asyncio, no socket, no clock (time comes in with the events that need it).
-The rules, in one place (``MAY_FOLLOW`` in session_actions is the state graph):
+input, detach, the connection's end) and carries out the actions they return, in order; no
+asyncio, socket or clock here. The rules (``MAY_FOLLOW`` in session_actions is the state graph):
 
 ==============  ==================================  ==============================================
 state           event                               actions, then the state
@@ -13,14 +12,12 @@ state           event                               actions, then the state
 any             a prompt, a line queued             send it (one per prompt: rpdb drops early
                                                     input): BUSY, or RUNNING after ``continue``
 any             a prompt, nothing queued            ask the user: AT_PROMPT
-any             a prompt, nothing queued, leaving   probe the peer, then the prompt's way out:
-                                                    ``end``, ``n``, ``cl N..`` and at last ``c``
-                                                    with the drain timer: DETACHING
-AT_PROMPT       a line typed, finish, detach        as at a prompt (the server waits at one)
-AT_PROMPT       a side query (``(Pdb)`` only)       send it; its reply is kept, not shown
+any             a prompt, nothing queued, leaving   probe the peer, then ``end``, ``n``, ``cl N``,
+                                                    ``c`` and the drain timer: DETACHING
+AT_PROMPT       a line, finish, detach; a query     as at a prompt; a query's reply is not shown
 BUSY, STARTING  finish, detach                      wait for the next prompt
-RUNNING         detach, close_running, finish       close: ENDED (continued); with breakpoints
-                                                    left, a finish waits for a prompt
+RUNNING         detach, close_running, finish       close: ENDED (continued), or with breakpoints
+                                                    left a finish waits for a prompt
 any             EOF                                 ENDED, as the state and last line say
 any             pdb failed the last line (syntax)   drop the queued lines that go on its block
 DETACHING       the drain timer                     close: ENDED (detached)
@@ -35,6 +32,7 @@ from typing import Optional
 
 from rpdb_client.engine.failed_lines import FailedBlock
 from rpdb_client.engine.output_watch import OutputWatch
+from rpdb_client.engine.python_prompts import STATEMENT_END, PythonPrompts, drop_blanks
 from rpdb_client.engine.session_actions import (
     DRAIN_SECONDS,
     MAY_FOLLOW,
@@ -67,7 +65,8 @@ from rpdb_client.engine.session_endings import (
     silent_peer,
     speaks_telnet,
 )
-from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind, identify_foreign_peer
+from rpdb_client.wire.foreign import identify_foreign_peer
+from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind
 
 
 class SessionMachine:
@@ -91,6 +90,7 @@ class SessionMachine:
         self.stop_number = 0
         """Grows with every line sent but side queries: what was learnt at a prompt is stale."""
         self.watch = OutputWatch()
+        self.python = PythonPrompts()  # its version, and the way out of a Python prompt
         self.queue: deque[str] = deque()
         self._leaving = False  # detach at the next prompt with nothing queued (finish, detach)
         self._leave_at: Optional[Prompt] = None
@@ -137,7 +137,7 @@ class SessionMachine:
             return refused
         self.queue.append(line)
         prompt = self._idle_prompt()
-        return self._answer(prompt, []) if prompt is not None else []
+        return self._answer(prompt, []) if prompt and drop_blanks(self.queue, prompt) else []
 
     def query(self, line: str) -> list[Action]:
         """Send a side query (only when ``may_query``); its reply comes as ``Replied``."""
@@ -171,8 +171,7 @@ class SessionMachine:
         if prompt is not None:
             return self._answer(prompt, [])
         if self.state is State.RUNNING:
-            # After the user's own `c` nothing can be sent until a prompt; with breakpoints left
-            # the program may stop again with nobody reading (docs/protocol.md section 4).
+            # After `c` nothing is sent until a prompt (docs/protocol.md section 4): close.
             return self._end_without_eof()
         return []
 
@@ -186,8 +185,7 @@ class SessionMachine:
 
     def take_unsent(self) -> list[str]:
         """Take back the lines still queued (the session ended before their prompt came)."""
-        lines = list(self.queue)
-        self.queue.clear()
+        lines, self.queue = list(self.queue), deque()
         return lines
 
     # -- events from the connection and the clock --------------------------------------------
@@ -280,6 +278,8 @@ class SessionMachine:
         prompt = events[-1]
         if not isinstance(prompt, Prompt) or any(isinstance(e, Prompt) for e in events[:-1]):
             return None
+        if not drop_blanks(self.queue, prompt):
+            return None
         self._reach_prompt(prompt, now)
         line = self._send_queued(prompt, actions)
         return Echo(line, prompt)
@@ -292,11 +292,13 @@ class SessionMachine:
             text, self._query = "".join(self._query), None
             self.prompt = event
             actions.append(Replied(text))
+            drop_blanks(self.queue, event)
             if self.queue or self._leaving:
                 self._answer(event, actions)  # the user typed while the query ran
 
     def _on_prompt(self, prompt: Prompt, actions: list[Action], now: Optional[float]) -> None:
         self.watch.at_prompt()
+        drop_blanks(self.queue, prompt)
         self._reach_prompt(prompt, now)
         if self.queue or self._leaving:
             self._answer(prompt, actions)
@@ -320,12 +322,10 @@ class SessionMachine:
         return actions
 
     def _detach_line(self, prompt: Prompt, actions: list[Action]) -> Optional[str]:
-        if prompt.kind is PromptKind.COMMANDS:
-            return "end"
-        if prompt.kind is PromptKind.QUESTION:
-            return "n"
+        if prompt.kind is PromptKind.COMMANDS or prompt.kind is PromptKind.QUESTION:
+            return "end" if prompt.kind is PromptKind.COMMANDS else "n"
         if prompt.kind.is_python:
-            return None  # no safe way out of interact (docs/protocol.md section 4): close
+            return self.python.detach_line(prompt)  # None: no safe way out, close
         if self.watch.breakpoints:
             return "cl " + " ".join(str(number) for number in sorted(self.watch.breakpoints))
         if Timer.DRAIN not in self._timers:  # a second from the first `c`, however often sent
@@ -335,7 +335,7 @@ class SessionMachine:
     # -- sending -----------------------------------------------------------------------------
 
     def _send_queued(self, prompt: Prompt, actions: list[Action]) -> str:
-        line = self.queue.popleft()
+        line = self.queue.popleft().replace(STATEMENT_END, "")
         resumes = self._note_sent(line, prompt) is Ending.CONTINUED
         self._set_state(State.RUNNING if resumes else State.BUSY, actions)
         actions.append(Send(line))
@@ -345,8 +345,7 @@ class SessionMachine:
         """Take note of what sending ``line`` at ``prompt`` does; returns the end it asks for."""
         self.stop_number += 1
         self._failed_block.sent()
-        # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
-        # `commands` list or at `>>> ` does not resume the program.
+        # Only a line read at pdb's own prompt is a command: not `c` in `commands` or at `>>> `.
         effect = line_effect(line) if prompt.kind.is_debugger else NO_EFFECT
         self._asked_end = effect.asks
         if effect.interact:
@@ -379,6 +378,7 @@ class SessionMachine:
         return actions
 
     def _show(self, text: str, actions: list[Action]) -> list[Action]:
+        self.python.feed(text)
         if self.watch.feed(text) and not self.ascii_only:
             actions.append(Notice(ASCII_ADVICE))
         actions.append(Show(text))

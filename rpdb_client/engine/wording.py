@@ -60,15 +60,56 @@ def timeout_warning(timeout: WorkerTimeout, share: float) -> str:
     )
 
 
+KNOWN_FAILURES = {
+    "ipython-debug": (
+        "`debug` crashed the program: rpdb passes `completekey` to IPython's debugger class, "
+        "which does not take it (a bug of rpdb with IPython installed). Avoid `debug` there, or "
+        "make rpdb use plain pdb (run the program where IPython cannot be imported)."
+    ),
+    "pdbpp-debug": (
+        "pdb++'s `debug` failed (TypeError: it passes `Config` to a class that does not take "
+        "it) and pdb++ stopped tracing: the next `n` or `s` let the program run on. Avoid "
+        "`debug` with this pdb++."
+    ),
+}
+"""What happened, for a failure the session saw in the server's output (``known_failure``)."""
+
+
 def describe_end(end: SessionEnd, session: Optional[Session] = None) -> str:
     """One or two sentences saying how a session ended (with the likely cause of a loss)."""
     if end.detail == DECODE_KILLED_DEBUGGER:
         return f"session over: {end.detail}"  # the cause is known: no guess about timeouts
+    if end.ending is Ending.QUIT and session is not None and _calls_exit(session.last_sent):
+        python = session.server_python
+        return _EXIT_CALL[None if python is None else python >= (3, 13)]
+    failure = session.known_failure if session is not None else None
+    if failure is not None and end.ending is Ending.LOST:
+        return f"connection lost: {end.detail}.\n{KNOWN_FAILURES[failure]}"
     if end.ending is Ending.LOST and session is not None:
         cause = _loss_cause(session)
         if cause:
             return f"connection lost: {end.detail}.\n{cause}"
     return _describe(end)
+
+
+_EXIT_CALL = {
+    None: (
+        "session ended by exit(): before Python 3.13 pdb reads it as its quit (BdbQuit in the "
+        "program); from 3.13 it runs Python's exit(), which closes pdb's input, and the program "
+        "fails (ValueError: I/O operation on closed file). To quit, q; to go on, c"
+    ),
+    False: "session ended by quit (pdb reads exit() as its quit: BdbQuit in the program)",
+    True: (
+        "session ended by exit(), which on Python 3.13 closes pdb's input: the program fails "
+        "(ValueError: I/O operation on closed file); this was not pdb's quit"
+    ),
+}
+"""How a session ended by ``exit()`` at pdb's prompt, by "the server runs Python 3.13 or later"
+(None: not known)."""
+
+
+def _calls_exit(line: str) -> bool:
+    return line.replace(" ", "") in ("exit()", "quit()")
 
 
 def _loss_cause(session: Session) -> str:

@@ -3,7 +3,7 @@
 Owns :class:`ProgramPython`. Whether ``interact`` and ``exit()`` at ``>>>`` harm the program, and
 what leaving ``>>>`` does, depend on the program's Python (before 3.13 no way out of ``interact``
 is safe; from 3.13 ``exit()`` returns to pdb). The first ``interact`` of a session asks the
-debugger with a side query (:func:`rpdb_client.engine.program_python.ask_python_version`), and
+debugger with a side query (:meth:`rpdb_client.engine.session.Session.learn_python`), and
 the lines typed while the answer comes are held, then taken in order, so nothing typed overtakes
 the ``interact`` it follows. Imports asyncio and the engine; no prompt_toolkit.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from typing import Callable, Optional
 
-from rpdb_client.engine.program_python import ask_python_version
 from rpdb_client.engine.session import Session
 
 __all__ = ["ProgramPython"]
@@ -42,7 +41,7 @@ class ProgramPython:
 
         async def learn() -> None:
             try:
-                self._version = await ask_python_version(session)
+                self._version = await session.learn_python()
             finally:
                 held, self.held = self.held or [], None
                 then()

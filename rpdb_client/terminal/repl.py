@@ -44,8 +44,9 @@ from prompt_toolkit.utils import is_dumb_terminal
 from rpdb_client.config import Settings
 from rpdb_client.engine import wording
 from rpdb_client.engine.frame_names import make_name_source
+from rpdb_client.engine.python_prompts import MULTI_LINE_INPUT
 from rpdb_client.engine.runner import Runner
-from rpdb_client.engine.session import State
+from rpdb_client.engine.session import Session, State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
@@ -65,6 +66,7 @@ from rpdb_client.vocabulary.risks import (
     EXIT_RETURNS_FROM,
     block_statement,
     code_lines,
+    continued_block,
     interact_lines,
     pdb_statements,
     risk_of,
@@ -101,6 +103,7 @@ class Repl(Questions):
         )
         super().__init__(settings, env.monotonic)
         self.program = ProgramPython()
+        self._block_task: Optional[asyncio.Future[None]] = None  # a block waiting for a reply
         self._early_warnings: list[str] = []
         self.history = make_history(settings, env.environ, self._early_warnings.append)
         self._lexers = {False: PygmentsLexer(PdbLexer), True: PygmentsLexer(PdbPythonLexer)}
@@ -310,7 +313,27 @@ class Repl(Questions):
                 self._send_command(line)
                 if self.question is not None:
                     return
+        elif len(lines) > 1 and self.session is not None and self.session.server_python is None:
+            self._block_task = asyncio.ensure_future(
+                self._send_block_after_asking(self.session, lines)
+            )
         elif lines:
+            self._send_pdb_block(lines)
+
+    async def _send_block_after_asking(self, session: Session, lines: list[str]) -> None:
+        """The form of a block depends on the server's Python: one side query first."""
+        await session.learn_python()
+        if session is self.session:
+            self._send_pdb_block(lines)
+
+    def _send_pdb_block(self, lines: list[str]) -> None:
+        """At pdb's prompt: 3.13's multi-line input, else one ``!exec(...)`` statement."""
+        python = self.session.server_python if self.session is not None else None
+        if len(lines) > 1 and python is not None and python >= MULTI_LINE_INPUT:
+            for line in continued_block(lines):
+                if not self.send(line):
+                    return
+        else:
             self._send_command(block_statement(lines))
 
     # -- questions ---------------------------------------------------------------------------

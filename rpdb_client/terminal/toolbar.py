@@ -47,6 +47,7 @@ _PROMPT_CLASS = {
     PromptKind.PDBPP: "prompt.pdb",
     PromptKind.IPDB: "prompt.pdb",
     PromptKind.COMMANDS: "prompt.commands",
+    PromptKind.PDB_MORE: "prompt.python",
     PromptKind.PYTHON: "prompt.python",
     PromptKind.PYTHON_MORE: "prompt.python",
     PromptKind.IPYTHON: "prompt.python",

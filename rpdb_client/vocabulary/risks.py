@@ -35,6 +35,7 @@ __all__ = [
     "Risk",
     "block_statement",
     "code_lines",
+    "continued_block",
     "continues_block",
     "interact_lines",
     "pdb_statements",
@@ -130,6 +131,16 @@ def _wants_more(text: str) -> bool:
     """Python needs another line whatever it is: a header without a body, an open bracket, a
     decorator."""
     return _compiles(text + "\n") is None
+
+
+def continued_block(lines: list[str]) -> list[str]:
+    """The block as one statement that Python 3.13's pdb reads on at ``...   ``: ``!if True:``,
+    the lines indented under it, and the blank line that ends it.
+
+    3.13 runs ``!exec(...)`` in a copy of the frame's locals, so :func:`block_statement` loses
+    assignments there; a statement read this way writes them back to the frame.
+    """
+    return ["!if True:", *("    " + line for line in lines), ""]
 
 
 def interact_lines(lines: list[str]) -> list[str]:

@@ -38,6 +38,8 @@ class PromptKind(enum.Enum):
     PDBPP = "pdb++"
     IPDB = "ipdb"
     COMMANDS = "commands"
+    PDB_MORE = "pdb-more"
+    """Python 3.13's ``...   ``: pdb reads the next line of a statement begun at its prompt."""
     PYTHON = "python"
     PYTHON_MORE = "python-more"
     IPYTHON = "ipython"
@@ -51,9 +53,15 @@ class PromptKind(enum.Enum):
         return self in (PromptKind.PDB, PromptKind.PDBPP, PromptKind.IPDB)
 
     @property
+    def continues_statement(self) -> bool:
+        """What is typed goes on a Python statement (interact's ``... ``, pdb 3.13's ``...   ``)."""
+        return self in (PromptKind.PDB_MORE, PromptKind.PYTHON_MORE, PromptKind.IPYTHON_MORE)
+
+    @property
     def is_python(self) -> bool:
-        """True inside ``interact``: what is typed is Python."""
+        """True where what is typed is Python: inside ``interact``, or at 3.13's ``...   ``."""
         return self in (
+            PromptKind.PDB_MORE,
             PromptKind.PYTHON,
             PromptKind.PYTHON_MORE,
             PromptKind.IPYTHON,
@@ -97,19 +105,33 @@ _DECOR_STARTS = frozenset("\x1b\x01\x02")
 _PROMPT_STARTS = frozenset("(i>.I \x1b\x01\x02")
 """The first characters of every built-in prompt (a fast "cannot be a prompt")."""
 
-_NESTED_PDB = "|".join(
-    "\\(" * depth + "Pdb" + "\\)" * depth + " " for depth in range(MAX_NESTING, 0, -1)
+
+def _nested(core: str) -> str:
+    """``(core) ``, ``((core)) ``... to MAX_NESTING: one more pair per nested ``debug``."""
+    return "|".join(
+        "\\(" * depth + re.escape(core) + "\\)" * depth + " " for depth in range(MAX_NESTING, 0, -1)
+    )
+
+
+# pdb++ nests as pdb does; IPython's debugger nests as "(%s) " % prompt.strip(): "(ipdb>) ".
+_NESTED_LITERALS = tuple(
+    "(" * depth + core + ")" * depth + " "
+    for core in ("Pdb++", "ipdb>")
+    for depth in range(1, MAX_NESTING + 1)
 )
 _DEBUGGER_PROMPTS = {
-    "pdb": _NESTED_PDB,
-    "pdbpp": r"\(Pdb\+\+\) ",
-    "ipdb": r"ipdb> ",
-    "commands": r"\(com\) ",
+    "pdb": _nested("Pdb"),
+    "pdbpp": _nested("Pdb++"),
+    "ipdb": r"ipdb> |" + _nested("ipdb>"),
+    "commands": r"\(com(?:\+\+)?\) ",  # pdb's and pdb++'s
+    # Python 3.13: a statement that is not complete at the pdb prompt goes on at this prompt
+    # (pdb.py, Pdb.default); three dots and three spaces, unlike interact's "... ".
+    "pdb_more": r"\.\.\.   ",
 }
 _INTERACT_PROMPTS = {
     "python": r">>> ",
     "python_more": r"\.\.\. ",
-    "ipython": r"In \[\d+\]: ",
+    "ipython": r"In (?:\[\d+\])?: ",  # IPython's, and "In : " without a number
     "ipython_more": r" +\.\.\.: ",
 }
 _QUESTION_PROMPT = {"question": r"[^\n]*?\? "}
@@ -118,6 +140,7 @@ _KINDS = {
     "pdbpp": PromptKind.PDBPP,
     "ipdb": PromptKind.IPDB,
     "commands": PromptKind.COMMANDS,
+    "pdb_more": PromptKind.PDB_MORE,
     "python": PromptKind.PYTHON,
     "python_more": PromptKind.PYTHON_MORE,
     "ipython": PromptKind.IPYTHON,
@@ -126,10 +149,12 @@ _KINDS = {
 }
 
 # What a held partial line may still grow into (after leading colour codes are removed).
-_LITERAL_PROMPTS = ("(Pdb++) ", "ipdb> ", "(com) ")
+_LITERAL_PROMPTS = ("ipdb> ", "(com) ", "(com++) ", "...   ", *_NESTED_LITERALS)
 _INTERACT_LITERALS = (">>> ", "... ")
 _NESTED_PREFIX = re.compile(r"\(+(?:P(?:d(?:b(?:\)+ ?)?)?)?)?")
-_IPYTHON_PREFIX = re.compile(r"I(?:n(?: (?:\[(?:\d+(?:\](?::)?)?)?)?)?)?| +(?:\.(?:\.(?:\.:?)?)?)?")
+_IPYTHON_PREFIX = re.compile(
+    r"I(?:n(?: (?::|\[(?:\d+(?:\](?::)?)?)?)?)?)?| +(?:\.(?:\.(?:\.:?)?)?)?"
+)
 
 
 def _compile(patterns: dict[str, str], custom: Sequence[str]) -> tuple[re.Pattern[str], ...]:
@@ -323,7 +348,8 @@ class Parser:
         if shown[0] in _DECOR_STARTS:
             shown = _SGR_OR_MARK.sub("", shown)
         kind = _KINDS.get(name, PromptKind.CUSTOM)
-        depth = shown.count("(") if kind is PromptKind.PDB else 1
+        # ipdb's top prompt has no parentheses: "(ipdb>) " is its first nested one
+        depth = shown.count("(") + (kind is PromptKind.IPDB) if kind.is_debugger else 1
         prompt = Prompt(shown, kind, depth)
         self._last_prompt = None
         if kind.is_debugger:
@@ -365,16 +391,3 @@ def _search_after_newline(
     """
     newline = text.find("\n", start, end)
     return pattern.search(text, newline, end) if newline >= 0 else None
-
-
-PUDB_GREETING = b"\xff\xfb\x03"
-"""pudb's telnet negotiation (IAC WILL SUPPRESS-GO-AHEAD): it waits for exactly IAC DO SGA."""
-
-
-def identify_foreign_peer(first_bytes: bytes) -> Optional[str]:
-    """Name the server when its first bytes show it does not speak pdb's line protocol."""
-    if first_bytes.startswith(b"\xff"):
-        if PUDB_GREETING.startswith(first_bytes[:3]):
-            return "pudb"
-        return "a telnet server"
-    return None

@@ -1,7 +1,8 @@
 """A debugged program for the tests: stops in a real remote debugger and records what happened.
 
 Run as ``python target.py KIND PORT RECORD SCENARIO``. KIND picks the server (rpdb, remote_pdb,
-celery, pdb = a plain pdb.Pdb on a socket, pdb_latin1 = the same speaking latin-1). The record
+celery, pdb = a plain pdb.Pdb on a socket, pdb_latin1 = the same speaking latin-1, pdb_prompt = the
+same with the prompt $TARGET_PROMPT). The record
 (JSON) says whether the program reached its end, the exception that stopped it if any, and the
 values the scenario saw, so the tests can assert on what the *debugged program* experienced.
 """
@@ -21,7 +22,7 @@ KIND, PORT, RECORD_PATH, SCENARIO = sys.argv[1], int(sys.argv[2]), sys.argv[3], 
 record: dict[str, Any] = {"reached_end": False, "error": None, "values": {}, "pid": os.getpid()}
 
 
-def plain_pdb(frame: Any, encoding: str) -> None:
+def plain_pdb(frame: Any, encoding: str, prompt: str = "(Pdb) ") -> None:
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", PORT))
@@ -29,7 +30,9 @@ def plain_pdb(frame: Any, encoding: str) -> None:
     connection, _ = server.accept()
     server.close()
     handle = connection.makefile("rw", encoding=encoding)
-    pdb.Pdb(stdin=handle, stdout=handle).set_trace(frame)
+    debugger = pdb.Pdb(stdin=handle, stdout=handle)
+    debugger.prompt = prompt
+    debugger.set_trace(frame)
 
 
 def stop() -> None:
@@ -51,6 +54,8 @@ def stop() -> None:
         plain_pdb(frame, "utf-8")
     elif KIND == "pdb_latin1":
         plain_pdb(frame, "latin-1")
+    elif KIND == "pdb_prompt":
+        plain_pdb(frame, "utf-8", os.environ.get("TARGET_PROMPT", "(Pdb) "))
     else:
         raise SystemExit(f"unknown kind {KIND}")
 
@@ -63,7 +68,7 @@ def helper(n: int) -> int:
 def simple() -> None:
     x = 1
     word = "caf\u00e9"
-    stop()
+    stop()  # marker: simple stop
     y = helper(x)
     record["values"].update(x=x, y=y, word=word)
 
@@ -214,6 +219,14 @@ def two_stops() -> None:
         time.sleep(0.01)
     stop()
     record["values"]["stops"] = 2
+
+
+def linger() -> None:
+    """Runs on for 2 s after its stop: a client must not wait for the program's end."""
+    x = 1
+    stop()
+    time.sleep(2)
+    record["values"]["x"] = x
 
 
 def main() -> None:

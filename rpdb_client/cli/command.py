@@ -84,6 +84,7 @@ def _flag(
 
 
 @click.command(
+    cls=option_checks.BlameTheEnvironment,
     epilog=EPILOG,
     context_settings={
         "help_option_names": ["-h", "--help"],

@@ -17,6 +17,7 @@ from typing import Optional
 
 from rpdb_client.engine.session import Ending, Session, SessionEnd
 from rpdb_client.host import WorkerTimeout
+from rpdb_client.wire.addresses import host_port
 
 # -- sessions, in both front ends ------------------------------------------------------------
 
@@ -92,7 +93,7 @@ def _describe(end: SessionEnd) -> str:
 
 def address(host: str, port: int) -> str:
     """``127.0.0.1:4444``, or ``[::1]:4444`` for an IPv6 address."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return host_port(host, port)
 
 
 def peer(session: Session) -> str:

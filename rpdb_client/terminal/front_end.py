@@ -75,7 +75,7 @@ class ReplFrontEnd:
     def target(self) -> str:
         if self.runner is not None:
             return self.runner.target
-        return f"{self.settings.host}:{self.settings.port}"
+        return wording.address(self.settings.host, self.settings.port)
 
     @property
     def counting_sessions(self) -> bool:

@@ -65,7 +65,6 @@ CLIENT_COMMANDS: tuple[ClientCommand, ...] = (
 _CLIENT_BY_WORD: dict[str, ClientCommand] = {c.name: c for c in CLIENT_COMMANDS}
 
 
-
 def find_client_command(word: str) -> ClientCommand | None:
     """The client command named by ``word`` (with its leading ``:``), or None."""
     return _CLIENT_BY_WORD.get(word)

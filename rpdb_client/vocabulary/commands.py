@@ -321,7 +321,6 @@ _BY_WORD_IN_LIST: dict[str, Command] = {
 }
 
 
-
 def find_command(word: str, *, command_list: bool = False) -> Command | None:
     """The command a word names (aliases resolve), or None.
 

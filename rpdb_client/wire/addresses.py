@@ -1,6 +1,7 @@
 """What an address means to the client: where to connect, and whether it is this machine.
 
-Owns the two questions asked of an address before a connection: which address reaches a
+Owns how an address and port are written (``[::1]:4444`` for IPv6, as in a URL), and the two
+questions asked of an address before a connection: which address reaches a
 listener bound to a wildcard, and whether a peer is on this machine (where the kernel and
 ``/proc`` can tell who is behind a port, docs/protocol.md section 5). Pure functions of the
 address; standard library only.
@@ -28,3 +29,8 @@ def is_local(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def host_port(host: str, port: object) -> str:
+    """``127.0.0.1:4444``, or ``[::1]:4444`` for an IPv6 address (``::1:4444`` is ambiguous)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -14,7 +14,7 @@ import sysconfig
 from pathlib import Path
 from typing import Callable
 
-from debuggee import Debuggee, free_port, run_client, start_client
+from debuggee import Debuggee, free_port, is_listening, run_client, start_client, wait_until
 from terminal import Terminal
 
 Start = Callable[..., Debuggee]
@@ -123,3 +123,39 @@ def test_worker_limit_warns_from_half_of_it() -> None:
     assert early == [("class:toolbar.elapsed", " harakiri 30 s: 0:20 left at most ")]
     assert late == [("class:toolbar.warning", " harakiri 30 s: 0:05 left at most ")]
     assert over == [("class:toolbar.warning", " harakiri 30 s: passed ")]
+
+
+def test_a_process_met_two_sessions_earlier_is_seen_not_new(tmp_path: Path) -> None:
+    """A stops, B stops, A stops again on the same port: session 3 is A, met in session 1."""
+    port = free_port()
+    go = tmp_path / "go"
+    client = start_client("--port", str(port), "--wait", "--count", "3", "-c", "c")
+    first = second = None
+    try:
+        first = Debuggee("rpdb", "two_stops", tmp_path, env={"TARGET_GO": str(go)}, port=port)
+        # rpdb says "running on" once it listens: said, and no longer listening, is let go.
+        assert first is not None
+        let_go = first
+        wait_until(
+            lambda: "running on" in let_go.log() and not is_listening(port),
+            15,
+            "the first stop to be let go",
+        )
+        second = Debuggee("rpdb", "simple", tmp_path, port=port)
+        assert second.finish()["reached_end"] is True
+        go.touch()  # the first program stops again
+        record = first.finish()
+        client.wait(timeout=15)
+        stderr = client.stderr.read() if client.stderr else ""
+    finally:
+        client.kill()
+        for program in (first, second):
+            if program is not None:
+                program.stop()
+    assert record["reached_end"] is True and record["error"] is None, record
+    assert client.returncode == 0, stderr
+    connected = [line for line in stderr.splitlines() if "connected to" in line]
+    assert len(connected) == 3, stderr
+    assert f"pid {second.process.pid}" in connected[1] and "new process" in connected[1]
+    assert f"pid {first.process.pid}" in connected[2], connected
+    assert connected[2].endswith(", seen in session 1"), connected

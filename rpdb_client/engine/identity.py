@@ -3,7 +3,8 @@
 Owns what the client learns about the peer without sending it a byte (docs/protocol.md sections 5
 and 6): the socket's owner (refusing another user's listener unless trusted: whoever binds the
 port first receives everything typed), the PID and a label such as ``uwsgi worker 2``, whether
-it is the same process as the previous session, and the server-side limit (uWSGI harakiri,
+it is the same process as the previous session or one met earlier in the run, and the
+server-side limit (uWSGI harakiri,
 gunicorn timeout, or ``--timeout-hint``) that will kill it. Standard library only.
 """
 
@@ -36,15 +37,8 @@ class Identity:
     timeout: Optional[WorkerTimeout]
     same_as_before: Optional[bool]
     """True/False from the second session on, when both PIDs are known; else None."""
-
-    def describe(self) -> str:
-        """``pid 11851 (uwsgi worker 2), same process`` — or empty when nothing is known."""
-        if self.process is None:
-            return ""
-        text = f"pid {self.process.pid} ({self.process.label})"
-        if self.same_as_before is not None:
-            text += ", same process" if self.same_as_before else ", new process"
-        return text
+    seen_in: Optional[int] = None
+    """Not the previous session's process, but the one of this earlier session of the run."""
 
 
 class UntrustedListener(ConnectError):
@@ -52,7 +46,11 @@ class UntrustedListener(ConnectError):
 
 
 class PeerTracker:
-    """Identifies the peer of each session of one run, remembering the previous one."""
+    """Identifies the peer of each session of one run, remembering every process met.
+
+    A process is known by its PID and command line (a PID reused by another program within one
+    run is not the same process), with the first session it was met in.
+    """
 
     def __init__(self, timeout_hint: Optional[float] = None, trust_owner: bool = False) -> None:
         self._timeout_hint = timeout_hint
@@ -60,8 +58,11 @@ class PeerTracker:
         self._last_pid: Optional[int] = None
         self._last_process: Optional[ProcessInfo] = None
         self._timeouts: dict[int, Optional[WorkerTimeout]] = {}
+        self._met: dict[tuple[int, tuple[str, ...]], int] = {}
 
-    async def identify(self, local: tuple[str, int], peer: tuple[str, int]) -> Identity:
+    async def identify(
+        self, local: tuple[str, int], peer: tuple[str, int], session: int = 0
+    ) -> Identity:
         """Look the peer up through the kernel (about 0.1 ms); raise if another user owns it.
 
         The server's end of the connection has no inode until its ``accept()`` returns, which
@@ -80,7 +81,9 @@ class PeerTracker:
             return Identity(None, self._hint(), None)
         same = None if self._last_pid is None else process.pid == self._last_pid
         self._last_pid = process.pid
-        return Identity(process, self._hint() or self._timeout_of(process), same)
+        met = self._met.setdefault((process.pid, process.argv), session)
+        seen_in = met if same is False and met != session else None
+        return Identity(process, self._hint() or self._timeout_of(process), same, seen_in)
 
     def _check_owner(self, uid: int, peer: tuple[str, int]) -> None:
         me = os.getuid()

@@ -221,7 +221,8 @@ class Runner:
                 self.front_end.on_notice(_REMOTE_WARNING.format(host=host))
             return None
         try:
-            return await self._peers.identify(connection.local, connection.peer)
+            session = self.sessions_done + 1
+            return await self._peers.identify(connection.local, connection.peer, session)
         except UntrustedListener:
             connection.close()  # nothing was sent: the squatter learns nothing
             raise

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
+from rpdb_client.engine.identity import Identity
 from rpdb_client.engine.session import Ending, Session, SessionEnd
 from rpdb_client.host import WorkerTimeout
 from rpdb_client.wire.addresses import host_port
@@ -96,16 +97,29 @@ def address(host: str, port: int) -> str:
     return host_port(host, port)
 
 
+def process(identity: Optional[Identity]) -> str:
+    """``pid 11851 (uwsgi worker 2)``, then from the second session on ``same process``, ``new
+    process``, or ``seen in session 1`` for one met before (not last time); "" when unknown."""
+    if identity is None or identity.process is None:
+        return ""
+    text = f"pid {identity.process.pid} ({identity.process.label})"
+    if identity.seen_in:
+        return f"{text}, seen in session {identity.seen_in}"
+    if identity.same_as_before is not None:
+        text += ", same process" if identity.same_as_before else ", new process"
+    return text
+
+
 def peer(session: Session) -> str:
     """The other end of a session, and its process when known: ``127.0.0.1:4444 pid 11851 (x)``."""
-    who = session.identity.describe() if session.identity else ""
+    who = process(session.identity)
     return address(*session.connection.peer) + (f" {who}" if who else "")
 
 
 def connected(session: Session, number: int, counting: bool) -> str:
     """``connected to 127.0.0.1:4444 (session 2): pid 11851 (uwsgi worker 2), same process``."""
     label = f" (session {number})" if counting else ""
-    who = session.identity.describe() if session.identity else ""
+    who = process(session.identity)
     return f"connected to {address(*session.connection.peer)}{label}" + (f": {who}" if who else "")
 
 

@@ -13,7 +13,7 @@ import re
 from typing import Optional
 
 # Searched in "\n" + text: a literal first character lets the regex engine skip fast.
-_BREAKPOINT_SET = re.compile(r"\nBreakpoint (\d+) at ")
+_BREAKPOINT_SET = re.compile(r"\nBreakpoint (\d+) at ([^\n]*)")
 _BREAKPOINT_GONE = re.compile(r"\nDeleted breakpoint (\d+)")
 _LOCATION = re.compile(r"^> (.+)$", re.M)
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
@@ -26,7 +26,8 @@ class OutputWatch:
     """Follows the output of one session, piece by piece (lines may come in pieces)."""
 
     def __init__(self) -> None:
-        self.breakpoints: set[int] = set()
+        self.breakpoints: dict[int, str] = {}
+        """Breakpoint number -> where pdb said it is (``/srv/app/views.py:14``)."""
         self.location: Optional[str] = None
         self.speaks_ascii = False
         self._tail = ""
@@ -62,6 +63,6 @@ class OutputWatch:
 
     def _follow_breakpoints(self, lines: str) -> None:
         for match in _BREAKPOINT_SET.finditer(lines):
-            self.breakpoints.add(int(match.group(1)))
+            self.breakpoints[int(match.group(1))] = match.group(2).strip()
         for match in _BREAKPOINT_GONE.finditer(lines):
-            self.breakpoints.discard(int(match.group(1)))
+            self.breakpoints.pop(int(match.group(1)), None)

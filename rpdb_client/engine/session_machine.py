@@ -120,7 +120,8 @@ class SessionMachine:
     def may_query(self) -> bool:
         """Idle at pdb's own prompt: at ``(com) `` a query would be recorded, at ``>>> `` run."""
         prompt = self._idle_prompt()
-        return prompt is not None and prompt.kind is PromptKind.PDB and not self.queue
+        # pdb++'s and IPython's prompts read the same commands as pdb's (`p` included).
+        return prompt is not None and prompt.kind.is_debugger and not self.queue
 
     def _idle_prompt(self) -> Optional[Prompt]:
         """The prompt the server waits at, unless a side query is in flight."""

@@ -104,8 +104,10 @@ class Repl(ClientCommands):
             history=self.history,
             auto_suggest=AutoSuggestFromHistory(),
             completer=PdbCompleter(
-                breakpoints=lambda: sorted(self.session.breakpoints) if self.session else [],
+                breakpoints=lambda: dict(self.session.breakpoints) if self.session else {},
                 names_async=self.frame_names,
+                dict_keys=self.frame_names.keys,
+                file_source=self.frame_names.source,
                 seen_names=self.seen_names,
                 mode=self._prompt_mode,
             ),

@@ -29,7 +29,10 @@ def plain_pdb(frame: Any, encoding: str) -> None:
     connection, _ = server.accept()
     server.close()
     handle = connection.makefile("rw", encoding=encoding)
-    pdb.Pdb(stdin=handle, stdout=handle).set_trace(frame)
+    debugger = pdb.Pdb(stdin=handle, stdout=handle)
+    # The prompt of a pdb replacement ("(Pdb++) ", "ipdb> "), which reads the same commands.
+    debugger.prompt = os.environ.get("TARGET_PROMPT", debugger.prompt)
+    debugger.set_trace(frame)
 
 
 def stop() -> None:
@@ -182,6 +185,8 @@ def completion_names() -> None:
     import types
 
     request = types.SimpleNamespace(path="/orders", headers={"Accept": "*/*"}, method="GET")
+    request.args = {"name": "ada", "next": "/", 'say "hi"': 1, 3: "not a str"}
+    data = {"nested": {"inner": 1}}
     lazy = SlowProperty()
     broken = RaisingGetattr()
     counter = 0
@@ -189,6 +194,7 @@ def completion_names() -> None:
     record["values"].update(
         counter=counter, path=request.path, lazy=type(lazy).__name__, broken=type(broken).__name__
     )
+    record["values"]["nested"] = data["nested"]
 
 
 def huge() -> None:

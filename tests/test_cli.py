@@ -183,6 +183,7 @@ ENVIRONMENT = {
     "confirm_quit": ("0", False),
     "bell": ("no", False),
     "toolbar": ("0", False),
+    "pager": ("0", False),
     "raw": ("1", True),
     "remote_completion": ("0", False),
     "ascii": ("1", True),

@@ -167,6 +167,7 @@ def _flag(
 )
 @_flag("--bell", "--no-bell", True, "Ring the terminal bell when a new session starts")
 @_flag("--toolbar", "--no-toolbar", True, "Show the REPL's bottom toolbar")
+@_flag("--pager", "--no-pager", True, "Page a reply taller than the screen with $PAGER")
 @_flag(
     "--remote-completion",
     "--no-remote-completion",

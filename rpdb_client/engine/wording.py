@@ -210,6 +210,11 @@ NO_SESSION_TO_DETACH = "no session to detach from"
 DETACH_WHEN_IDLE = "detaching at the next prompt (the debugger is busy)"
 SENT_WITHOUT_PROMPT = "sent without waiting for a prompt"
 LOG_USAGE = "usage: :log FILE (and :log alone stops logging)"
+PAGER_USAGE = "usage: :pager on, :pager off, or :pager alone to see which"
+PAGER_STATE = {
+    True: "pager on: a reply taller than the screen is shown in $PAGER (less when unset)",
+    False: "pager off: every reply is printed as it comes",
+}
 ASCII_USAGE = "usage: :ascii on, :ascii off, or :ascii alone to see which"
 ASCII_STATE = {
     True: "ascii on: non-ASCII characters are sent as escapes inside string literals (--ascii)",

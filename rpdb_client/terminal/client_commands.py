@@ -84,6 +84,7 @@ class ClientCommands(ReplFrontEnd):
             ":bell": self.bell,
             ":toolbar": self.toolbar_shown,
             ":ascii": self.ascii,
+            ":pager": self.pager is not None and self.pager.enabled,
         }
         shown = {name: "on" if on else "off" for name, on in states.items()}
         self.screen.write([("", client_help_text(shown) + "\n" + wording.KEYS_HELP + "\n")])
@@ -136,6 +137,15 @@ class ClientCommands(ReplFrontEnd):
             if self.session is not None:
                 self.session.ascii_only = self.ascii
         self.screen.notice(wording.ASCII_STATE[self.ascii])
+
+    def do_pager(self, arg: str) -> None:
+        """``on``/``off`` set what ``--pager`` sets; alone, say which."""
+        if self.pager is None or (arg and arg not in SWITCH_WORDS):
+            self.screen.notice(wording.PAGER_USAGE)
+            return
+        if arg:
+            self.pager.enabled = arg == "on"
+        self.screen.notice(wording.PAGER_STATE[self.pager.enabled])
 
     # -- shared with the keys ----------------------------------------------------------------
 

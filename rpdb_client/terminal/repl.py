@@ -53,6 +53,7 @@ from rpdb_client.terminal.completer import PdbCompleter
 from rpdb_client.terminal.history import make_history
 from rpdb_client.terminal.key_bindings import make_key_bindings
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
+from rpdb_client.terminal.pager import ReplyPager
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.terminal.style import make_style
 from rpdb_client.terminal.toolbar import make_continuation, make_prompt, make_toolbar
@@ -126,6 +127,7 @@ class Repl(ClientCommands):
         # The app runs for the whole client: Enter hands the line over instead of ending it.
         self.prompt_session.default_buffer.accept_handler = self._accept
         self.screen = Screen(self.app, style, depth, renderer, env.wall)
+        self.pager = ReplyPager(settings.pager, env.environ, self._screen_size, self.screen.write)
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -310,6 +312,10 @@ class Repl(ClientCommands):
 
     def show_toolbar(self, shown: bool) -> None:
         self.prompt_session.bottom_toolbar = make_toolbar(self) if shown else None
+
+    def _screen_size(self) -> tuple[int, int]:
+        size = self.app.output.get_size()
+        return size.rows, size.columns
 
     def _prompt_mode(self) -> PromptMode:
         kind = self.prompt_kind()

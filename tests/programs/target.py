@@ -29,10 +29,7 @@ def plain_pdb(frame: Any, encoding: str) -> None:
     connection, _ = server.accept()
     server.close()
     handle = connection.makefile("rw", encoding=encoding)
-    debugger = pdb.Pdb(stdin=handle, stdout=handle)
-    # The prompt of a pdb replacement ("(Pdb++) ", "ipdb> "), which reads the same commands.
-    debugger.prompt = os.environ.get("TARGET_PROMPT", debugger.prompt)
-    debugger.set_trace(frame)
+    prompted(pdb.Pdb(stdin=handle, stdout=handle)).set_trace(frame)
 
 
 def stop() -> None:
@@ -220,6 +217,13 @@ def two_stops() -> None:
         time.sleep(0.01)
     stop()
     record["values"]["stops"] = 2
+
+
+def prompted(debugger: pdb.Pdb) -> pdb.Pdb:
+    """The prompt of a pdb replacement ("(Pdb++) ", "ipdb> ") from $TARGET_PROMPT: it reads the
+    same commands (defined down here: the tests know the line numbers of the scenarios)."""
+    debugger.prompt = os.environ.get("TARGET_PROMPT", debugger.prompt)
+    return debugger
 
 
 def main() -> None:

@@ -96,6 +96,7 @@ class Runner:
         self._stop = asyncio.Event()
         self._follow_attempt: Optional[asyncio.Future[Connection]] = None
         self._peers = PeerTracker(settings.timeout_hint, settings.trust_owner)
+        self._waiting_said = -1
         self._scan = (
             ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
         )
@@ -166,7 +167,10 @@ class Runner:
             return await Connection.open(
                 self.settings.host, self.settings.port, self.settings.connect_timeout
             )
-        self.front_end.on_waiting(self.target, self.sessions_done)
+        if self._waiting_said != self.sessions_done:
+            # Once per wait: a listener that accepted and reset us ("not yet") is no new wait.
+            self._waiting_said = self.sessions_done
+            self.front_end.on_waiting(self.target, self.sessions_done)
         waiter = asyncio.ensure_future(self._wait_for_listener())
         stopper = asyncio.ensure_future(self._stop.wait())
         await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -134,7 +134,9 @@ class LineFrontEnd:
     # -- the runner's callbacks --------------------------------------------------------------
 
     def on_waiting(self, target: str, sessions_done: int) -> None:
-        self.on_notice(wording.waiting(target, sessions_done, "Ctrl-C"))
+        self.on_notice(
+            wording.waiting(target, sessions_done, wording.STOP_WAITING_KEYS["line mode"])
+        )
 
     def on_session_start(self, session: Session, number: int) -> None:
         self._session = session

@@ -123,6 +123,10 @@ def connected(session: Session, number: int, counting: bool) -> str:
     return f"connected to {address(*session.connection.peer)}{label}" + (f": {who}" if who else "")
 
 
+STOP_WAITING_KEYS = {"repl": "Ctrl-C or Ctrl-D", "line mode": "Ctrl-C"}
+"""The keys that stop waiting, in each front end (the README's scene shows the REPL's)."""
+
+
 def waiting(target: str, sessions_done: int, keys: str) -> str:
     """Waiting for a listener (``--wait``); ``keys`` are the ones that stop waiting."""
     again = " again" if sessions_done else ""
@@ -175,8 +179,8 @@ def not_a_history(path: object, why: object) -> str:
 # -- the REPL's keys and questions -----------------------------------------------------------
 
 KEYS_HELP = (
-    "Keys: Enter on an empty line repeats the last command; Ctrl-C clears the line; "
-    "Ctrl-D or :quit leaves safely; F2 or :python toggles Python mode; Ctrl-R searches history."
+    "Keys: Enter on an empty line repeats the last command; Ctrl-C clears the line;\n"
+    "  Ctrl-D or :quit leaves safely; F2 or :python toggles Python mode; Ctrl-R searches history."
 )
 CTRL_C_AT_PROMPT = "Ctrl-C clears the line; Ctrl-D or :quit leaves safely"
 CTRL_C_WHILE_RUNNING = (

@@ -124,7 +124,9 @@ class ReplFrontEnd:
     def on_waiting(self, target: str, sessions_done: int) -> None:
         self.waiting = True
         self._state_changed()
-        self.screen.notice(wording.waiting(target, sessions_done, "Ctrl-C or Ctrl-D"))
+        self.screen.notice(
+            wording.waiting(target, sessions_done, wording.STOP_WAITING_KEYS["repl"])
+        )
 
     def on_session_start(self, session: Session, number: int) -> None:
         self.session, self.session_number, self.waiting = session, number, False

@@ -36,12 +36,14 @@ def terminal_env(**changes: str) -> dict[str, str]:
 class Terminal:
     """``rpdb-connect ARGS`` in a pseudo-terminal, its screen rendered by pyte."""
 
-    def __init__(self, *args: str, env: Optional[dict[str, str]] = None) -> None:
-        self.screen = pyte.Screen(COLUMNS, ROWS)
+    def __init__(
+        self, *args: str, env: Optional[dict[str, str]] = None, columns: int = COLUMNS
+    ) -> None:
+        self.screen = pyte.Screen(columns, ROWS)
         self._stream = pyte.ByteStream(self.screen)
         self.raw = bytearray()
         self.child: pexpect.spawn[bytes] = pexpect.spawn(
-            RPDB_CONNECT, list(args), env=env or terminal_env(), dimensions=(ROWS, COLUMNS)
+            RPDB_CONNECT, list(args), env=env or terminal_env(), dimensions=(ROWS, columns)
         )
 
     @property
@@ -103,8 +105,8 @@ class Terminal:
 def terminal() -> Iterator[Callable[..., Terminal]]:
     started: list[Terminal] = []
 
-    def start(*args: str, env: Optional[dict[str, str]] = None) -> Terminal:
-        term = Terminal(*args, env=env)
+    def start(*args: str, env: Optional[dict[str, str]] = None, columns: int = COLUMNS) -> Terminal:
+        term = Terminal(*args, env=env, columns=columns)
         started.append(term)
         return term
 

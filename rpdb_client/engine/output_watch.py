@@ -16,6 +16,9 @@ from typing import Optional
 _BREAKPOINT_SET = re.compile(r"\nBreakpoint (\d+) at ([^\n]*)")
 _BREAKPOINT_GONE = re.compile(r"\nDeleted breakpoint (\d+)")
 _LOCATION = re.compile(r"^> (.+)$", re.M)
+# pdb's `debug`: a nested debugger with a location of its own, until it is left (pdb prints no
+# location then: the one from before is the program's again).
+_NESTING = re.compile(r"^(ENTERING|LEAVING) RECURSIVE DEBUGGER\r?$", re.M)
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 """IPython's debugger colours its location line; the location is kept as plain text."""
 _TAIL = 200
@@ -29,6 +32,7 @@ class OutputWatch:
         self.breakpoints: dict[int, str] = {}
         """Breakpoint number -> where pdb said it is (``/srv/app/views.py:14``)."""
         self.location: Optional[str] = None
+        self._outer_locations: list[Optional[str]] = []
         self.speaks_ascii = False
         self._tail = ""
 
@@ -43,6 +47,7 @@ class OutputWatch:
         head = tail + text[:_TAIL]  # a line cut at the end of the previous piece
         breakpoints = "reakpoint " in head or "reakpoint " in text
         location = head.startswith("> ") or "\n> " in head or "\n> " in text
+        location = location or "RECURSIVE DEBUGGER" in head or "RECURSIVE DEBUGGER" in text
         ascii_error = not self.speaks_ascii and ("'ascii' codec" in head or "'ascii' codec" in text)
         if not (breakpoints or location or ascii_error):
             return False
@@ -50,9 +55,7 @@ class OutputWatch:
         if breakpoints:
             self._follow_breakpoints("\n" + complete)
         if location:
-            locations = _LOCATION.findall(_COLOUR.sub("", complete[-4096:]))
-            if locations:
-                self.location = locations[-1]
+            self._follow_location(_COLOUR.sub("", complete[-4096:]))
         if ascii_error:
             self.speaks_ascii = True
         return ascii_error
@@ -60,6 +63,19 @@ class OutputWatch:
     def at_prompt(self) -> None:
         """A prompt ends whatever line was unfinished."""
         self._tail = ""
+
+    def _follow_location(self, lines: str) -> None:
+        """The last location shown, through the nested debuggers entered and left."""
+        marks = [(m.start(), m.group(1), "") for m in _NESTING.finditer(lines)]
+        marks += [(m.start(), "AT", m.group(1)) for m in _LOCATION.finditer(lines)]
+        for _, what, where in sorted(marks):
+            if what == "ENTERING":
+                self._outer_locations.append(self.location)
+            elif what == "LEAVING":
+                if self._outer_locations:
+                    self.location = self._outer_locations.pop()
+            else:
+                self.location = where
 
     def _follow_breakpoints(self, lines: str) -> None:
         for match in _BREAKPOINT_SET.finditer(lines):

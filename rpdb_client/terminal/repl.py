@@ -119,7 +119,7 @@ class Repl(ClientCommands):
             color_depth=depth,
             vi_mode=settings.vi,
             key_bindings=make_key_bindings(self),
-            bottom_toolbar=make_toolbar(self) if settings.toolbar else None,
+            bottom_toolbar=make_toolbar(self, self._columns) if settings.toolbar else None,
             refresh_interval=1.0,
             erase_when_done=True,
         )
@@ -311,7 +311,10 @@ class Repl(ClientCommands):
         return self.prompt_session.bottom_toolbar is not None
 
     def show_toolbar(self, shown: bool) -> None:
-        self.prompt_session.bottom_toolbar = make_toolbar(self) if shown else None
+        self.prompt_session.bottom_toolbar = make_toolbar(self, self._columns) if shown else None
+
+    def _columns(self) -> int:
+        return self.app.output.get_size().columns
 
     def _screen_size(self) -> tuple[int, int]:
         size = self.app.output.get_size()

@@ -1,0 +1,65 @@
+"""The toolbar a person sees, in a narrow terminal and after ``debug`` (issue 13 item 15).
+
+Real pseudo-terminals against real rpdb programs: at 60 columns the worker's harakiri
+countdown (a uWSGI stand-in, as in tests/test_identity.py) is the last thing cut, not the first;
+after a nested ``debug`` is left, the toolbar shows the program's location again, not the
+nested debugger's ``<string>(1)<module>()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from debuggee import STOPS_ON_THE_CALL, Debuggee
+from terminal import ROWS, Terminal
+from test_identity import _uwsgi_stand_in
+
+Start = Callable[..., Debuggee]
+
+
+def toolbar_row(term: Terminal) -> str:
+    return term.rows[term.row_of("(Pdb)") + 1]
+
+
+def test_at_60_columns_the_harakiri_countdown_is_cut_last(
+    debuggee: Start, tmp_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    executable, env = _uwsgi_stand_in(tmp_path)
+    program = debuggee(
+        "rpdb", "simple", env=env, executable=executable, extra_args=("--harakiri", "60")
+    )
+    term = terminal("--port", str(program.port), "--no-history", columns=60)
+    row = term.wait_for(
+        lambda t: next((r for r in t.rows if " at prompt " in r), None), "the toolbar"
+    )
+    assert "harakiri 60 s: 0:5" in row, term.text()
+    assert row.rstrip().endswith("left at most"), row
+    assert "at prompt" in row  # the state stays too; the target and location make room
+    assert len(term.rows) == ROWS
+    term.send("c\r")
+    assert term.wait_exit() == 0
+    assert program.finish()["reached_end"] is True
+
+
+def test_after_debug_the_toolbar_shows_the_programs_location_again(
+    debuggee: Start, terminal: Callable[..., Terminal]
+) -> None:
+    program = debuggee("rpdb", "simple")
+    term = terminal("--port", str(program.port), "--no-history")
+    stop = 66 if STOPS_ON_THE_CALL else 67
+    term.wait_for(lambda t: f"target.py:{stop} simple()" in t.text(), "the location")
+    term.send("debug helper(1)\r")
+    term.wait_for(lambda t: t.row_of("((Pdb))") >= 0, "the nested debugger")
+    term.wait_for(lambda t: "<module>()" in toolbar_row_nested(t), "the nested location")
+    term.send("c\r")  # runs helper(1) to its end and leaves the nested debugger
+    term.wait_shows("LEAVING RECURSIVE DEBUGGER")
+    term.wait_for(lambda t: f"target.py:{stop} simple()" in toolbar_row(t), "the location again")
+    term.send("c\r")
+    assert term.wait_exit() == 0
+    record = program.finish()
+    assert record["error"] is None and record["reached_end"], record
+
+
+def toolbar_row_nested(term: Terminal) -> str:
+    return term.rows[term.row_of("((Pdb))") + 1]

@@ -67,6 +67,8 @@ class ReplFrontEnd:
         self.pager: Optional[ReplyPager] = None
         """Set by the subclass: pages a reply taller than the screen (``:pager``)."""
         self._hold_timer: Optional[asyncio.TimerHandle] = None
+        self.shown_as: dict[str, str] = {}
+        """A line to send -> what the user wrote (an F2 block), echoed instead of the line."""
         self._seen: deque[str] = deque()
         self._seen_size = 0
 
@@ -178,7 +180,11 @@ class ReplFrontEnd:
 
     def on_sent(self, line: str, prompt: Prompt) -> None:
         kind = prompt.kind
-        self.screen.sent(prompt.text, line, debugger=kind.is_debugger, python=kind.is_python)
+        written = self.shown_as.pop(line, None)
+        if written is not None:
+            self.screen.sent(prompt.text, line, debugger=kind.is_debugger, python=True, as_=written)
+        else:
+            self.screen.sent(prompt.text, line, debugger=kind.is_debugger, python=kind.is_python)
         pager = self.pager
         if pager is not None and pager.enabled and kind.is_debugger and pages_reply_to(line):
             # Held until the prompt, to be paged if taller than the screen; a reply still

@@ -272,7 +272,10 @@ class Repl(ClientCommands):
                 if self.question is not None:
                     return
         elif lines:
-            self._send_command(block_statement(lines))
+            statement = block_statement(lines)
+            # Echoed as written, not as the one `!` line that carries it (the log has that).
+            self.shown_as[statement] = "\n".join(lines)
+            self._send_command(statement)
 
     # -- questions ---------------------------------------------------------------------------
 

@@ -117,12 +117,26 @@ class Screen:
         if self._held_size > self.hold_most:
             self.release()
 
-    def sent(self, prompt: str, line: str, *, debugger: bool, python: bool) -> None:
-        """A line went to the debugger at ``prompt``: echo it, highlighted, after the prompt."""
+    def sent(
+        self, prompt: str, line: str, *, debugger: bool, python: bool, as_: Optional[str] = None
+    ) -> None:
+        """A line went to the debugger at ``prompt``: echo it, highlighted, after the prompt.
+
+        ``as_`` is what the user wrote when that is not the line (a Python block, sent as one
+        ``!`` statement): it is echoed instead, its later lines after ``...`` as they were typed.
+        """
         self.end_output()
         self.renderer.set_hint(line if debugger else None)
-        tokens = PygmentsTokens(list(self._echo_lexers[python].get_tokens(line)))
-        self.write([("class:prompt", prompt), *to_formatted_text(tokens), ("", "\n")])
+        echoed: StyleAndTextTuples = [("class:prompt", prompt)]
+        for number, written in enumerate((line if as_ is None else as_).split("\n")):
+            if number:
+                echoed.append(("class:prompt.python", "\n" + "... ".rjust(len(prompt))))
+            tokens = PygmentsTokens(list(self._echo_lexers[python].get_tokens(written)))
+            fragments = to_formatted_text(tokens)
+            if fragments and fragments[-1][1].endswith("\n"):  # a lexer's own end of line
+                fragments[-1] = (fragments[-1][0], fragments[-1][1][:-1])
+            echoed += fragments
+        self.write([*echoed, ("", "\n")])
         self.log(lambda log: log.user(line))
 
     def notice(self, text: str, *, warning: bool = False) -> None:

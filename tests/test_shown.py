@@ -1,9 +1,11 @@
-"""The toolbar a person sees, in a narrow terminal and after ``debug`` (issue 13 item 15).
+"""What a person sees: the toolbar in a narrow terminal and after ``debug`` (issue 13 item 15),
+and an F2 block echoed as written (item 16).
 
 Real pseudo-terminals against real rpdb programs: at 60 columns the worker's harakiri
 countdown (a uWSGI stand-in, as in tests/test_identity.py) is the last thing cut, not the first;
 after a nested ``debug`` is left, the toolbar shows the program's location again, not the
-nested debugger's ``<string>(1)<module>()``.
+nested debugger's ``<string>(1)<module>()``; a Python block sent as one ``!`` statement is
+shown as the lines the user typed.
 """
 
 from __future__ import annotations
@@ -63,3 +65,28 @@ def test_after_debug_the_toolbar_shows_the_programs_location_again(
 
 def toolbar_row_nested(term: Terminal) -> str:
     return term.rows[term.row_of("((Pdb))") + 1]
+
+
+def test_a_python_block_is_echoed_as_written(
+    debuggee: Start, terminal: Callable[..., Terminal]
+) -> None:
+    """F2 block mode sends one ``!exec(compile(...))`` line; the screen shows the block the user
+    wrote, its second line after ``...`` (issue 13 item 16)."""
+    program = debuggee("rpdb", "simple")
+    term = terminal("--port", str(program.port), "--no-history")
+    term.wait_for(lambda t: t.row_of("(Pdb)") >= 0, "the first prompt")
+    term.send("\x1bOQ")  # F2
+    term.wait_shows("[python]")
+    term.send("for i in range(3):\r")
+    term.send("x += i\r")
+    term.send("\r")
+    term.wait_for(lambda t: t.row_of("(Pdb) for i in range(3):") >= 0, "the block echoed")
+    first = term.row_of("(Pdb) for i in range(3):")
+    assert term.rows[first + 1] == "  ...     x += i", term.text()
+    assert "exec(compile" not in term.text()
+    term.send("\x1bOQ")  # F2: back to pdb commands
+    term.send("c\r")
+    assert term.wait_exit() == 0
+    record = program.finish()
+    assert record["error"] is None and record["reached_end"], record
+    assert record["values"]["x"] == 4  # 1 + 0 + 1 + 2: the block ran in the frame

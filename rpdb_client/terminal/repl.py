@@ -34,6 +34,7 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.input import create_input
+from prompt_toolkit.key_binding.vi_state import InputMode
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.output.vt100 import Vt100_Output
@@ -62,6 +63,13 @@ from rpdb_client.vocabulary.risks import block_statement, code_lines, interact_l
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = ["CompactOutput", "Repl", "run_repl"]
+
+_VI_MODES = {
+    InputMode.INSERT: "insert",
+    InputMode.NAVIGATION: "normal",
+    InputMode.REPLACE: "replace",
+}
+"""The vi modes in vi's own words, for the toolbar."""
 
 SECOND_CTRL_C = 2.0
 """A second Ctrl-C within this many seconds, while the program runs, leaves safely."""
@@ -118,6 +126,9 @@ class Repl(ClientCommands):
             include_default_pygments_style=False,
             color_depth=depth,
             vi_mode=settings.vi,
+            # Ctrl-Z stops the client as it stops any program (the debugged one waits at its
+            # prompt); `fg` brings the REPL back with the session as it was.
+            enable_suspend=True,
             key_bindings=make_key_bindings(self),
             bottom_toolbar=make_toolbar(self, self._columns) if settings.toolbar else None,
             refresh_interval=1.0,
@@ -225,6 +236,10 @@ class Repl(ClientCommands):
             self._submit_paste(text.split("\n"))
         else:
             self._submit(text)
+        if self.settings.vi:
+            # One application serves every prompt, so nothing resets vi's mode between lines
+            # (Esc then Enter left the next prompt in normal mode, where `p 2` is a command).
+            self.app.vi_state.input_mode = InputMode.INSERT
         self.app.invalidate()
         return False
 
@@ -315,6 +330,13 @@ class Repl(ClientCommands):
 
     def show_toolbar(self, shown: bool) -> None:
         self.prompt_session.bottom_toolbar = make_toolbar(self, self._columns) if shown else None
+
+    @property
+    def vi_mode(self) -> str:
+        if not self.settings.vi:
+            return ""
+        mode = self.app.vi_state.input_mode
+        return _VI_MODES.get(mode, mode.value)
 
     def _columns(self) -> int:
         return self.app.output.get_size().columns

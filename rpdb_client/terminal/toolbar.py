@@ -108,6 +108,10 @@ class StatusView(Protocol):
     def input_text(self) -> str:
         """What is typed on the input line so far (the toolbar shows its command's synopsis)."""
 
+    @property
+    def vi_mode(self) -> str:
+        """With vi keys, the mode the input line is in (``insert``, ``normal``...); else ""."""
+
 
 def state_label(view: StatusView) -> tuple[str, str]:
     """The state in the user's words and its style suffix (``at-prompt``, ``running``...)."""
@@ -213,6 +217,8 @@ def toolbar_parts(view: StatusView, now: float) -> list[Part]:
         number = view.session_number
         counted = f"session {number}" if session is not None else f"after session {number}"
         parts.append(("count", [("", f" {counted} ")]))
+    if view.vi_mode:
+        parts.append(("mode", [("class:toolbar.elapsed", f" vi {view.vi_mode} ")]))
     if view.python_mode:
         parts.append(("mode", [("class:toolbar.warning", " [python] ")]))
     if session is not None and session.pending:

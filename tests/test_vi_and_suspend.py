@@ -1,4 +1,4 @@
-"""vi keys and Ctrl-Z, in real pseudo-terminals (issue 13 items 11 and 12).
+"""vi keys, Ctrl-Z and a dumb terminal, in real pseudo-terminals (issue 13 items 11 to 13).
 
 vi: after Esc then Enter, the next prompt starts in insert mode (``p 2`` is text, not a count
 and a paste), and the toolbar says the mode. Ctrl-Z: the client is stopped by its shell's job
@@ -71,5 +71,24 @@ def test_ctrl_z_suspends_the_client_and_fg_brings_the_session_back(debuggee: Sta
         shell.expect("status=0")
     finally:
         shell.close(force=True)
+    record = program.finish()
+    assert record["error"] is None and record["reached_end"], record
+
+
+def test_a_dumb_terminal_shows_a_command_once_and_ctrl_d_leaves(
+    debuggee: Start, terminal: Callable[..., Terminal]
+) -> None:
+    """``TERM=dumb`` runs line mode on the terminal: the terminal echoes what is typed, so the
+    client must not echo it again; and Ctrl-D with --wait leaves instead of letting every later
+    breakpoint go on its own (issue 13 item 13)."""
+    program = debuggee("rpdb", "simple")
+    term = terminal("--port", str(program.port), "--wait", env=terminal_env(TERM="dumb"))
+    term.wait_for(lambda t: t.row_of("(Pdb)") >= 0, "the first prompt")
+    term.send("p 6 * 7\r")
+    term.wait_for(lambda t: "42" in t.rows, "the answer")
+    assert term.text().count("p 6 * 7") == 1, term.text()
+    term.send("\x04")  # Ctrl-D
+    assert term.wait_exit() == 0
+    assert "waiting again" not in term.text()
     record = program.finish()
     assert record["error"] is None and record["reached_end"], record

@@ -189,7 +189,7 @@ CTRL_C_WHILE_RUNNING = (
 )
 LEAVING_SAFELY = "leaving safely: c at the next prompt, then exit"
 STOPPED_WAITING = "stopped waiting"
-DUMB_TERMINAL = "TERM is dumb: plain line mode (end of input detaches safely)"
+DUMB_TERMINAL = "TERM is dumb: plain line mode (Ctrl-D detaches safely and leaves)"
 PYTHON_MODE_ON = (
     "Python mode: a block runs in the frame as one ! statement; Enter on a blank line (or Esc "
     "Enter) sends it; F2 or :python leaves"

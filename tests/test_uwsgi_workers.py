@@ -47,8 +47,20 @@ def workers_by_number(stack: Stack) -> dict[int, int]:
     return {int(number): int(pid) for number, pid in _SPAWNED.findall(stack.log())}
 
 
+def age(pid: int) -> float:
+    """Seconds since ``pid`` started, as /proc counts them."""
+    with open("/proc/uptime") as uptime:
+        now = float(uptime.read().split()[0])
+    with open(f"/proc/{pid}/stat") as stat:
+        started = int(stat.read().rpartition(")")[2].split()[19])
+    return now - started / os.sysconf("SC_CLK_TCK")
+
+
 def respawn_worker_1(stack: Stack) -> dict[int, int]:
     before = wait_until(lambda: len(workers_by_number(stack)) == 3 and workers_by_number(stack))
+    # A respawn later than the start-up batch's spread, as respawns are (harakiri, a crash).
+    later = uwsgi_workers.TOGETHER_SECONDS + 0.05
+    wait_until(lambda: all(age(pid) > later for pid in before.values()), 10, "the batch to age")
     os.kill(before[1], signal.SIGKILL)
     wait_until(lambda: "Respawned uWSGI worker 1" in stack.log(), 30, "uWSGI to respawn worker 1")
     after = workers_by_number(stack)

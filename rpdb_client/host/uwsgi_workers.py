@@ -25,7 +25,7 @@ _LARGEST_TABLE = 1 << 20
 # A worker number beyond this is not one (uWSGI's --workers is far smaller).
 _MOST_WORKERS = 4096
 # Workers forked at start-up begin within this long of one another; a respawn comes later.
-_TOGETHER_SECONDS = 1.0
+TOGETHER_SECONDS = 0.5
 
 
 def worker_number(pid: int, master: int, workers: List[int]) -> Optional[int]:
@@ -98,7 +98,7 @@ def numbers_from_fork_order(workers: List[int]) -> Dict[int, int]:
     known = [ticks for ticks in started if ticks is not None]
     if len(known) != len(workers):
         return {}
-    if max(known) - min(known) > _TOGETHER_SECONDS * os.sysconf("SC_CLK_TCK"):
+    if max(known) - min(known) > TOGETHER_SECONDS * os.sysconf("SC_CLK_TCK"):
         return {}  # one was respawned (or spawned on demand): the order says nothing
     return {pid: rank for rank, pid in enumerate(sorted(workers), 1)}
 

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 
 # The table is (workers + 1) entries of a few hundred bytes; larger shared regions are uWSGI's
 # caches and buffers, never read.
-_LARGEST_TABLE = 1 << 20
+_LARGEST_TABLE = 1 << 18
 # A worker number beyond this is not one (uWSGI's --workers is far smaller).
 _MOST_WORKERS = 4096
 # Workers forked at start-up begin within this long of one another; a respawn comes later.
@@ -40,11 +40,11 @@ def numbers_from_master_memory(master: int, workers: List[int]) -> Optional[Dict
     """``{pid: number}`` from the master's workers table, or None when it cannot be read."""
     try:
         with open(f"/proc/{master}/maps") as maps:
-            regions = [_shared_region(line) for line in maps]
+            found = (_shared_region(line) for line in maps)
+            # Smallest first: the table of a few workers is a page or two.
+            regions = sorted((r for r in found if r is not None), key=lambda r: r[1] - r[0])
         with open(f"/proc/{master}/mem", "rb", buffering=0) as memory:
             for region in regions:
-                if region is None:
-                    continue
                 memory.seek(region[0])
                 table = _find_table(memory.read(region[1] - region[0]), workers)
                 if table is not None:

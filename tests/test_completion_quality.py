@@ -96,3 +96,13 @@ def test_a_slow_dict_key_or_source_answer_costs_one_deadline_at_most(debuggee: S
 
     assert asyncio.run(drive(program.port, body, deadline=DEADLINE)) is Ending.DETACHED
     assert_unchanged(program.finish())
+
+
+def test_another_threads_print_before_the_reply_on_its_line() -> None:
+    """print() writes its text, then its newline: a thread's ``tick 6`` can start the reply's
+    line. The reply is still read, and only ``tick 6`` reaches the screen."""
+    from rpdb_client.engine.frame_names import parse_reply, unrelated_text
+
+    text = "tick 6('m1', ['done', 'x'])\n\ntick 7\n"
+    assert parse_reply(text, "m1") == ["done", "x"]
+    assert unrelated_text(text, "m1") == "tick 6\n\ntick 7\n"

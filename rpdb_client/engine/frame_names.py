@@ -108,14 +108,18 @@ def build_source_query(path: str, marker: str) -> str:
 
 
 def parse_answer(text: str, marker: str) -> object:
-    """The value of a query's reply line (``(marker, value)``), or None when there is none."""
+    """The value of a query's reply line (``(marker, value)``), or None when there is none.
+
+    Another thread's ``print`` can land before the reply on its line (``tick 6('m', [...])``:
+    print writes the text, then the newline): the reply is read from the marker on.
+    """
     start = f"('{marker}', "
     for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith(start):
+        at = line.find(start)
+        if at < 0:
             continue
         try:
-            value = ast.literal_eval(line)
+            value = ast.literal_eval(line[at:].strip())
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             return None
         if isinstance(value, tuple) and len(value) == 2 and value[0] == marker:
@@ -154,14 +158,17 @@ def unrelated_text(text: str, marker: str) -> str:
     """The lines of a reply that are not the query's own: another thread's output.
 
     pdb answers ``p`` with one line, the tuple or a ``*** `` error; anything else came from
-    elsewhere and belongs on the screen.
+    elsewhere and belongs on the screen, including what another thread printed just before the
+    tuple on its line.
     """
     start = f"('{marker}', "
-    kept = [
-        line
-        for line in text.splitlines(keepends=True)
-        if not line.lstrip().startswith((start, "*** "))
-    ]
+    kept = []
+    for line in text.splitlines(keepends=True):
+        at = line.find(start)
+        if at >= 0:
+            line = line[:at] + ("\n" if at else "")
+        if line and not line.lstrip().startswith("*** "):
+            kept.append(line)
     return "".join(kept)
 
 

@@ -88,13 +88,17 @@ def test_harakiri_is_warned_about_and_named_after_the_kill(debuggee: Start, tmp_
     assert "Traceback" not in stderr
 
 
+def under_harakiri(debuggee: Start, tmp_path: Path, seconds: int) -> Debuggee:
+    """The simple scenario in rpdb, in the uWSGI stand-in with ``--harakiri seconds``."""
+    executable, env = _uwsgi_stand_in(tmp_path)
+    extra = ("--harakiri", str(seconds))
+    return debuggee("rpdb", "simple", env=env, executable=executable, extra_args=extra)
+
+
 def test_toolbar_counts_the_worker_limit_down(
     debuggee: Start, tmp_path: Path, terminal: Callable[..., Terminal]
 ) -> None:
-    executable, env = _uwsgi_stand_in(tmp_path)
-    program = debuggee(
-        "rpdb", "simple", env=env, executable=executable, extra_args=("--harakiri", "60")
-    )
+    program = under_harakiri(debuggee, tmp_path, 60)
     term = terminal("--port", str(program.port), "--no-history")
     row = term.wait_for(
         lambda t: next((r for r in t.rows if "harakiri 60 s:" in r), None), "the countdown"

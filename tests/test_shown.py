@@ -15,7 +15,7 @@ from typing import Callable
 
 from debuggee import STOPS_ON_THE_CALL, Debuggee
 from terminal import ROWS, Terminal
-from test_identity import _uwsgi_stand_in
+from test_identity import under_harakiri
 
 Start = Callable[..., Debuggee]
 
@@ -27,10 +27,7 @@ def toolbar_row(term: Terminal) -> str:
 def test_at_60_columns_the_harakiri_countdown_is_cut_last(
     debuggee: Start, tmp_path: Path, terminal: Callable[..., Terminal]
 ) -> None:
-    executable, env = _uwsgi_stand_in(tmp_path)
-    program = debuggee(
-        "rpdb", "simple", env=env, executable=executable, extra_args=("--harakiri", "60")
-    )
+    program = under_harakiri(debuggee, tmp_path, 60)
     term = terminal("--port", str(program.port), "--no-history", columns=60)
     row = term.wait_for(
         lambda t: next((r for r in t.rows if " at prompt " in r), None), "the toolbar"

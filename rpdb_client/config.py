@@ -62,6 +62,7 @@ class Settings:
     confirm_quit: bool = True
     bell: bool = True
     toolbar: bool = True
+    pager: bool = True
     raw: bool = False
     """Pass the debugger's output to the terminal untouched (no escape-sequence filtering)."""
     # Finding debuggers and knowing who is behind them.
@@ -164,6 +165,7 @@ KEYS: dict[str, Check] = {
     "confirm_quit": _boolean,
     "bell": _boolean,
     "toolbar": _boolean,
+    "pager": _boolean,
     "raw": _boolean,
     "remote_completion": _boolean,
     "ascii": _boolean,

@@ -4,11 +4,14 @@ Owns the non-interactive front end and its whole run, :func:`run_line_mode` (use
 not a terminal, and by the REPL on a ``TERM=dumb`` terminal): each line read from
 stdin is sent at the next prompt of whichever session is current, in order, after that
 session's ``-c`` commands; the end of stdin means "no more typed commands", so every session
-then detaches safely once its queue is empty. The debugger's output goes to stdout as received
-(each sent line echoed after its prompt, so the output reads like the terminal would), the
-client's own messages to stderr; what they say is :mod:`rpdb_client.engine.wording`'s. When
-the client's own output fails (stdout, stderr or the transcript), it detaches safely and the run
-ends with ``ExitStatus.OUTPUT_FAILED``: that is the client's problem, never the program's.
+then detaches safely once its queue is empty. On a terminal (``TERM=dumb``) a person types the
+lines: the terminal has echoed them already, and the end of input (Ctrl-D) means "leave": the
+run stops after this session instead of letting every later breakpoint go. The debugger's
+output goes to stdout as received (each sent line echoed after its prompt, so the output reads
+like the terminal would), the client's own messages to stderr; what they say is
+:mod:`rpdb_client.engine.wording`'s. When the client's own output fails (stdout, stderr or the
+transcript), it detaches safely and the run ends with ``ExitStatus.OUTPUT_FAILED``: that is the
+client's problem, never the program's.
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ class LineFrontEnd:
         self._attributes_set = False
         self._lines: deque[str] = deque()
         self._stdin_done = False
+        self._typed = env.stdin_isatty
+        """A person types stdin's lines at a (dumb) terminal, which echoes them itself."""
+        self._typed_sent: deque[str] = deque()
         self._session: Optional[Session] = None
         self._shown_prompt: Optional[Prompt] = None
         self._line_number = 0
@@ -131,6 +137,8 @@ class LineFrontEnd:
 
     def _on_stdin_end(self) -> None:
         self._stdin_done = True
+        if self._typed and self.runner is not None:
+            self.runner.stop_after_session()  # Ctrl-D: leave, as in the REPL
         self._hand_over()
 
     def _hand_over(self) -> None:
@@ -139,9 +147,13 @@ class LineFrontEnd:
             return
         while self._lines:
             line = self._lines.popleft()
+            if self._typed:
+                self._typed_sent.append(line)  # before: at a prompt, send() echoes at once
             try:
                 session.send(line, blank_repeats=False)
             except UnsendableLine as error:
+                if self._typed_sent and self._typed_sent[-1] == line:
+                    self._typed_sent.pop()
                 self.on_notice(wording.refused_line(error, line))
         if self._stdin_done:
             session.finish()
@@ -149,7 +161,9 @@ class LineFrontEnd:
     # -- the runner's callbacks --------------------------------------------------------------
 
     def on_waiting(self, target: str, sessions_done: int) -> None:
-        self.on_notice(wording.waiting(target, sessions_done, "Ctrl-C"))
+        self.on_notice(
+            wording.waiting(target, sessions_done, wording.STOP_WAITING_KEYS["line mode"])
+        )
 
     def on_session_start(self, session: Session, number: int) -> None:
         self._session = session
@@ -167,6 +181,7 @@ class LineFrontEnd:
         self._stdout.write(self._sanitizer.flush())
         self._flush()
         leftover = session.unsent()
+        self._typed_sent.clear()  # what was not sent goes back to the queue, typed again
         if leftover:
             if self._settings.wait:
                 self._lines.extendleft(reversed(leftover))
@@ -201,7 +216,10 @@ class LineFrontEnd:
         # No flush here: the reply follows at once; output is flushed whenever the client
         # waits (a prompt with nothing queued, a notice, the end of a session).
         self._show_prompt(prompt)
-        self._stdout.write(line + "\n")
+        if self._typed_sent and self._typed_sent[0] == line:
+            self._typed_sent.popleft()  # the terminal showed it as it was typed
+        else:
+            self._stdout.write(line + "\n")
         self._log(lambda log: log.user(line))
 
     def on_state(self, state: State) -> None:

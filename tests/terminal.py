@@ -37,11 +37,15 @@ class Terminal:
     """``rpdb-connect ARGS`` in a pseudo-terminal, its screen rendered by pyte."""
 
     def __init__(
-        self, *args: str, env: Optional[dict[str, str]] = None, stderr: Optional[Path] = None
+        self,
+        *args: str,
+        env: Optional[dict[str, str]] = None,
+        stderr: Optional[Path] = None,
+        columns: int = COLUMNS,
     ) -> None:
         """``stderr``: the client's standard error goes to this file instead of the terminal
         (what it writes once the terminal is gone can still be read)."""
-        self.screen = pyte.Screen(COLUMNS, ROWS)
+        self.screen = pyte.Screen(columns, ROWS)
         self._stream = pyte.ByteStream(self.screen)
         self.raw = bytearray()
         command, argv = RPDB_CONNECT, list(args)
@@ -52,7 +56,7 @@ class Terminal:
         if stderr is not None:
             env["RPDB_TEST_STDERR"] = str(stderr)
         self.child: pexpect.spawn[bytes] = pexpect.spawn(
-            command, argv, env=env, dimensions=(ROWS, COLUMNS)
+            command, argv, env=env, dimensions=(ROWS, columns)
         )
 
     @property
@@ -115,9 +119,12 @@ def terminal() -> Iterator[Callable[..., Terminal]]:
     started: list[Terminal] = []
 
     def start(
-        *args: str, env: Optional[dict[str, str]] = None, stderr: Optional[Path] = None
+        *args: str,
+        env: Optional[dict[str, str]] = None,
+        stderr: Optional[Path] = None,
+        columns: int = COLUMNS,
     ) -> Terminal:
-        term = Terminal(*args, env=env, stderr=stderr)
+        term = Terminal(*args, env=env, stderr=stderr, columns=columns)
         started.append(term)
         return term
 

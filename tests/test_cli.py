@@ -25,8 +25,11 @@ from in_process import RunCommand
 
 from rpdb_client import __version__
 from rpdb_client.cli import command as cli
+from rpdb_client.cli import listing
 from rpdb_client.config import KEYS, Settings
 from rpdb_client.errors import ExitStatus
+from rpdb_client.host.discovery import DebuggerCandidate
+from rpdb_client.host.listeners import Listener
 
 Start = Callable[..., Debuggee]
 
@@ -180,6 +183,7 @@ ENVIRONMENT = {
     "confirm_quit": ("0", False),
     "bell": ("no", False),
     "toolbar": ("0", False),
+    "pager": ("0", False),
     "raw": ("1", True),
     "remote_completion": ("0", False),
     "ascii": ("1", True),
@@ -289,3 +293,38 @@ def test_a_named_target_connects_and_sends_on_connect_before_c(home: Path, debug
     assert record["error"] is None and record["reached_end"], record
     assert record["values"]["x"] == 3
     assert "(Pdb) p x\n1\n(Pdb) x = 3\n(Pdb) p x * 10\n30\n" in result.stdout
+
+
+# --- where a value or an address came from ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("RPDB_CONNECT_PORT", "abc"), ("RPDB_CONNECT_WAIT", "maybe")]
+)
+def test_a_wrong_value_in_the_environment_names_the_variable_not_the_option(
+    home: Path, run_command: RunCommand, variable: str, value: str
+) -> None:
+    result = run_command(env={variable: value})
+    assert result.returncode == ExitStatus.USAGE, result.stderr
+    assert f"environment variable {variable}: {value!r}" in result.stderr
+    assert "'--" not in result.stderr  # no option the user never typed is blamed
+    assert "Traceback" not in result.stderr
+
+
+def test_the_same_wrong_value_typed_is_still_blamed_on_the_option(
+    home: Path, run_command: RunCommand
+) -> None:
+    result = run_command("--port", "abc", env={"RPDB_CONNECT_PORT": "6899"})
+    assert result.returncode == ExitStatus.USAGE
+    assert "Invalid value for '--port'" in result.stderr
+
+
+def test_an_ipv6_address_is_written_in_brackets(home: Path, run_command: RunCommand) -> None:
+    """``::1:21001`` reads as an address with no port; ``[::1]:21001`` is the form URLs use."""
+    port = free_port()
+    result = run_command("--host", "::1", "--port", str(port))
+    assert result.returncode == ExitStatus.CANNOT_CONNECT, result.stderr
+    assert f"[::1]:{port}" in result.stderr
+    assert f" ::1:{port}" not in result.stderr
+    wildcard = DebuggerCandidate(Listener("::", port, 1, os.getuid(), 0), process=None)
+    assert listing.describe(wildcard).startswith(f"[::1]:{port}  ")

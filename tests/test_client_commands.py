@@ -37,6 +37,7 @@ def test_client_commands() -> None:
         ":bell",
         ":toolbar",
         ":ascii",
+        ":pager",
     ]
     log = find_client_command(":log")
     assert log is not None and log.arg is ArgKind.FILE and log.placeholder == "FILE"

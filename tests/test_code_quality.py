@@ -59,3 +59,25 @@ def test_modules_stay_under_400_lines() -> None:
     }
     too_long = {name: lines for name, lines in lengths.items() if lines > LONGEST_MODULE}
     assert not too_long, f"over {LONGEST_MODULE} lines: {too_long}"
+
+
+def test_the_build_asks_for_a_setuptools_that_reads_its_license() -> None:
+    """``license = "MIT"`` (an SPDX expression) stops setuptools before 77; a build without
+    isolation uses whatever setuptools is installed, so the requirement must say so."""
+    from packaging.requirements import Requirement
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert isinstance(project["project"]["license"], str)
+    setuptools = next(
+        Requirement(text)
+        for text in project["build-system"]["requires"]
+        if Requirement(text).name == "setuptools"
+    )
+    assert not setuptools.specifier.contains("76.1")
+    assert setuptools.specifier.contains("77.0")
+    assert project["project"]["license-files"] == ["LICENSE"]
+    assert "MIT License" in (ROOT / "LICENSE").read_text()

@@ -18,6 +18,7 @@ from rpdb_client.vocabulary.suggest import (
     ClientCommand,
     CommandName,
     FilePath,
+    LineInFile,
     Location,
     Name,
     PromptMode,
@@ -78,8 +79,10 @@ def test_breakpoint_numbers_only_where_the_command_takes_them(
         ("b ", [Location(""), Name("", keywords=False)]),
         ("break app/vi", [Location("app/vi")]),
         ("tbreak handler", [Location("handler"), Name("handler", keywords=False)]),
-        ("b views.py:", []),  # a line number comes next
-        ("b views.py:1", []),
+        # A line number comes next: the functions of the file (asked of the debugger) name them.
+        ("b views.py:", [LineInFile("views.py", "")]),
+        ("b views.py:1", [LineInFile("views.py", "1")]),
+        ("b views.py:1x", []),
         ("b 12", []),
         ("cl views.p", [Location("views.p")]),
         ("cl views.py:", []),
@@ -334,9 +337,10 @@ def test_private_names_only_when_asked_for() -> None:
 
 
 def test_no_remote_lookup_after_a_call_or_subscript() -> None:
-    for text in ("p foo().ba", "p x[0].ba"):
+    """Nor words seen in the output: they are no attributes of ``x[0]`` (issue 13 item 17)."""
+    for text in ("p foo().ba", "p x[0].ba", 'p data["nested"].ba'):
         names = FakeNames()
-        assert texts(complete(make_completer(names=names), text)) == ["bar", "baz"]
+        assert texts(complete(make_completer(names=names), text)) == []
         assert names.asked == []
 
 
@@ -373,7 +377,7 @@ def test_python_mode_uses_local_knowledge_only() -> None:
     assert texts(complete(completer, "imp")) == ["import"]
     assert texts(complete(completer, "x = le")) == ["len"]
     assert texts(complete(completer, "ba")) == ["bar", "baz"]
-    assert texts(complete(completer, "os.ba")) == ["bar", "baz"]  # seen names only
+    assert texts(complete(completer, "os.ba")) == []  # seen words are no attributes of os
     assert texts(complete(completer, "request.he")) == []
     assert names.asked == []
 

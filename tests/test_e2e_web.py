@@ -70,9 +70,17 @@ def wait_across_three_requests(stack: Stack) -> list[str]:
 
 
 def assert_same_or_new_process_is_right(connected: list[str]) -> None:
+    """Same as last time, met in an earlier session (``seen in session N``), or new."""
     pids = [int(re.search(r"pid (\d+)", line).group(1)) for line in connected]  # type: ignore[union-attr]
-    for previous, pid, line in zip(pids, pids[1:], connected[1:]):
-        assert ("same process" if pid == previous else "new process") in line, connected
+    for number, (previous, pid, line) in enumerate(zip(pids, pids[1:], connected[1:]), 2):
+        met = pids[: number - 1]
+        if pid == previous:
+            expected = "same process"
+        elif pid in met:
+            expected = f"seen in session {met.index(pid) + 1}"
+        else:
+            expected = "new process"
+        assert line.endswith(expected), connected
 
 
 def test_uwsgi_inspect_fix_a_header_and_continue(launch: Launch) -> None:

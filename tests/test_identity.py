@@ -14,7 +14,7 @@ import sysconfig
 from pathlib import Path
 from typing import Callable
 
-from debuggee import Debuggee, free_port, run_client, start_client
+from debuggee import Debuggee, free_port, is_listening, run_client, start_client, wait_until
 from terminal import Terminal
 
 Start = Callable[..., Debuggee]
@@ -88,13 +88,17 @@ def test_harakiri_is_warned_about_and_named_after_the_kill(debuggee: Start, tmp_
     assert "Traceback" not in stderr
 
 
+def under_harakiri(debuggee: Start, tmp_path: Path, seconds: int) -> Debuggee:
+    """The simple scenario in rpdb, in the uWSGI stand-in with ``--harakiri seconds``."""
+    executable, env = _uwsgi_stand_in(tmp_path)
+    extra = ("--harakiri", str(seconds))
+    return debuggee("rpdb", "simple", env=env, executable=executable, extra_args=extra)
+
+
 def test_toolbar_counts_the_worker_limit_down(
     debuggee: Start, tmp_path: Path, terminal: Callable[..., Terminal]
 ) -> None:
-    executable, env = _uwsgi_stand_in(tmp_path)
-    program = debuggee(
-        "rpdb", "simple", env=env, executable=executable, extra_args=("--harakiri", "60")
-    )
+    program = under_harakiri(debuggee, tmp_path, 60)
     term = terminal("--port", str(program.port), "--no-history")
     row = term.wait_for(
         lambda t: next((r for r in t.rows if "harakiri 60 s:" in r), None), "the countdown"
@@ -133,3 +137,39 @@ def test_every_spelling_of_loopback_is_this_machine() -> None:
     assert all(is_local(host) for host in local), [host for host in local if not is_local(host)]
     remote = ["10.0.0.1", "::ffff:10.0.0.1", "192.0.2.7", "2001:db8::1", "name.invalid"]
     assert not any(is_local(host) for host in remote)
+
+
+def test_a_process_met_two_sessions_earlier_is_seen_not_new(tmp_path: Path) -> None:
+    """A stops, B stops, A stops again on the same port: session 3 is A, met in session 1."""
+    port = free_port()
+    go = tmp_path / "go"
+    client = start_client("--port", str(port), "--wait", "--count", "3", "-c", "c")
+    first = second = None
+    try:
+        first = Debuggee("rpdb", "two_stops", tmp_path, env={"TARGET_GO": str(go)}, port=port)
+        # rpdb says "running on" once it listens: said, and no longer listening, is let go.
+        assert first is not None
+        let_go = first
+        wait_until(
+            lambda: "running on" in let_go.log() and not is_listening(port),
+            15,
+            "the first stop to be let go",
+        )
+        second = Debuggee("rpdb", "simple", tmp_path, port=port)
+        assert second.finish()["reached_end"] is True
+        go.touch()  # the first program stops again
+        record = first.finish()
+        client.wait(timeout=15)
+        stderr = client.stderr.read() if client.stderr else ""
+    finally:
+        client.kill()
+        for program in (first, second):
+            if program is not None:
+                program.stop()
+    assert record["reached_end"] is True and record["error"] is None, record
+    assert client.returncode == 0, stderr
+    connected = [line for line in stderr.splitlines() if "connected to" in line]
+    assert len(connected) == 3, stderr
+    assert f"pid {second.process.pid}" in connected[1] and "new process" in connected[1]
+    assert f"pid {first.process.pid}" in connected[2], connected
+    assert connected[2].endswith(", seen in session 1"), connected

@@ -19,7 +19,7 @@ OUTPUT = (
 def test_facts_survive_any_cut(size: int) -> None:
     watch = OutputWatch()
     learnt = [watch.feed(OUTPUT[i : i + size]) for i in range(0, len(OUTPUT), size)]
-    assert watch.breakpoints == {2}
+    assert watch.breakpoints == {2: "/srv/app.py:30"}
     assert watch.location == "/srv/app.py(20)other()"
     assert watch.speaks_ascii and learnt.count(True) == 1  # said once
 
@@ -27,4 +27,4 @@ def test_facts_survive_any_cut(size: int) -> None:
 def test_a_big_reply_is_only_scanned() -> None:
     watch = OutputWatch()
     assert watch.feed("x" * 1_000_000 + "\n") is False
-    assert watch.breakpoints == set() and watch.location is None
+    assert watch.breakpoints == {} and watch.location is None

@@ -126,7 +126,7 @@ def test_interact_is_warned_about_first(debuggee: Start, tmp_path: Path) -> None
 
     _, text = drive(settings_for(program, tmp_path), script)
     clean_end(program.finish())
-    assert "only way back to pdb is exit()" in text
+    assert "there is no way back to pdb: exit()" in text
     assert sent_lines(tmp_path) == ["c"]
 
 

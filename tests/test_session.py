@@ -93,7 +93,7 @@ def test_breakpoints_in_a_reply_answered_ahead_are_still_cleared_on_leaving() ->
     journal, session = run_session(
         [b"(Pdb) ", b"Breakpoint 1 at /srv/app.py:9\n(Pdb) ", b"7\n(Pdb) "], ["b 9", "p i"]
     )
-    assert session.breakpoints == {1}
+    assert session.breakpoints == {1: "/srv/app.py:9"}
     session.finish()
     assert journal[-2:] == ["sent cl 1", "shown (Pdb) cl 1"]
 

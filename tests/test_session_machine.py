@@ -329,6 +329,12 @@ QUERIES: dict[str, Script] = {
         query("p 1"), ["send p 1"],
         got(b"1\n(Pdb) "), ["reply '1\\n'"],
     ),
+    "a side query at pdb++'s and IPython's prompts, which read pdb's commands": (
+        got(b"(Pdb++) "), ["state at prompt", "ask (Pdb++)"],
+        query("p 1"), ["send p 1"],
+        got(b"1\nipdb> "), ["reply '1\\n'"],
+        query("p 2"), ["send p 2"],
+    ),
     "one query at a time; a line typed meanwhile waits for its prompt": (
         got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
         query("p 1"), ["send p 1"],

@@ -10,13 +10,16 @@ connecting to it (the program's session is intact afterwards).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
-from typing import Callable
+from types import ModuleType
+from typing import Callable, Optional
 
 import pexpect
 import pytest
@@ -72,6 +75,40 @@ def test_committed_scripts_are_what_the_command_generates(
     # click before 8.2 prints one more newline at the end (scripts/generate_completions.py
     # writes one).
     assert committed == generated.rstrip("\n") + "\n", "run: python scripts/generate_completions.py"
+
+
+def generator() -> ModuleType:
+    """scripts/generate_completions.py, imported (it is a script, not a module of the package)."""
+    spec = importlib.util.spec_from_file_location(
+        "generate_completions", ROOT / "scripts" / "generate_completions.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("click_version", ["8.4.0", "8.0.4", None])
+def test_the_generator_refuses_a_click_the_project_excludes(
+    click_version: Optional[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """8.4.0 once wrote a broken fish script that was committed: refuse, and write nothing."""
+    script = generator()
+    monkeypatch.setattr(script, "installed_click", lambda: click_version)
+    written: list[str] = []
+
+    def generate(shell: str) -> str:
+        written.append(shell)
+        return ""
+
+    monkeypatch.setattr(script, "generate", generate)
+    monkeypatch.setattr(sys, "argv", ["generate_completions.py"])
+    assert script.main() == 2
+    assert written == []
+    assert "click>=8.1,!=8.4.0" in capsys.readouterr().err
+    assert script.click_refused(version("click")) == ""  # the click installed here is allowed
 
 
 def bash_complete(words: list[str], env: dict[str, str]) -> list[str]:
@@ -184,3 +221,64 @@ def test_ports_of_waiting_debuggers_complete_without_connecting(
     assert result.returncode == 0, result.stderr
     assert "(Pdb) p x\n1\n" in result.stdout
     assert record["error"] is None and record["reached_end"] and record["values"]["x"] == 4
+
+
+def readme_blocks() -> list[str]:
+    """The sh blocks of the README's section on shell completion, as a user copies them."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Shell completion", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", section, re.S)
+
+
+def fresh_home(tmp_path: Path, shell_env: dict[str, str]) -> dict[str, str]:
+    """A machine where the user has never configured a shell: empty home, default config dir."""
+    home = tmp_path / "fresh"
+    home.mkdir()
+    return dict(shell_env, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+
+
+def zsh_completes_style(env: dict[str, str]) -> None:
+    """An interactive zsh that reads the user's ~/.zshrc completes ``--st`` to ``--style``."""
+    zsh = pexpect.spawn(
+        need("zsh"), ["-i"], env=env, encoding="utf-8", dimensions=(40, 200), timeout=20
+    )
+    try:
+        zsh.sendline("PS1='%% READY '; echo LOADED-$((40 + 2))")
+        zsh.expect("LOADED-42")
+        zsh.expect("READY ")
+        zsh.send("rpdb-connect --st\t")
+        zsh.expect("rpdb-connect --style ")
+    finally:
+        zsh.close(force=True)
+
+
+def test_the_readme_install_steps_work_in_a_fresh_home(
+    tmp_path: Path, shell_env: dict[str, str]
+) -> None:
+    """The copy-into-place steps, run as written: fish's directory does not exist yet, and a fresh
+    ~/.zshrc does not start zsh's completion system."""
+    env = fresh_home(tmp_path, shell_env)
+    steps = readme_blocks()[0]
+    zsh_and_fish = steps[steps.index("# zsh") :]
+    subprocess.run(["sh", "-e", "-c", zsh_and_fish], env=env, cwd=ROOT, check=True, timeout=30)
+    zsh_completes_style(env)
+    # fish loads the script from ~/.config/fish/completions by itself.
+    result = subprocess.run(
+        [need("fish"), "-c", "complete -C 'rpdb-connect --st'"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.stdout.split("\t")[0] == "--style", result.stdout + result.stderr
+
+
+def test_the_readme_zsh_startup_line_works_in_a_fresh_zshrc(
+    tmp_path: Path, shell_env: dict[str, str]
+) -> None:
+    env = fresh_home(tmp_path, shell_env)
+    lines = readme_blocks()[1].splitlines()
+    at = next(i for i, line in enumerate(lines) if "zsh_source" in line)
+    zshrc = [line for line in lines[: at + 1] if line.startswith(("autoload", "eval"))]
+    (Path(env["HOME"]) / ".zshrc").write_text("\n".join(zshrc[-2:]) + "\n")
+    zsh_completes_style(env)

@@ -32,6 +32,7 @@ class View:
     python_mode: bool = False
     question: Optional[str] = None
     input_text: str = ""
+    vi_mode: str = ""
 
 
 def text(fragments: StyleAndTextTuples) -> str:

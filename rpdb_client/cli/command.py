@@ -85,6 +85,7 @@ def _flag(
 
 
 @click.command(
+    cls=option_checks.BlameTheEnvironment,
     epilog=EPILOG,
     context_settings={
         "help_option_names": ["-h", "--help"],
@@ -168,6 +169,7 @@ def _flag(
 )
 @_flag("--bell", "--no-bell", True, "Ring the terminal bell when a new session starts")
 @_flag("--toolbar", "--no-toolbar", True, "Show the REPL's bottom toolbar")
+@_flag("--pager", "--no-pager", True, "Page a reply taller than the screen with $PAGER")
 @_flag(
     "--remote-completion",
     "--no-remote-completion",

@@ -20,7 +20,7 @@ from rpdb_client.environment import Environment
 from rpdb_client.errors import ConnectError, ExitStatus, UsageError
 from rpdb_client.host import DebuggerCandidate, find_debuggers
 from rpdb_client.output.sanitize import make_visible
-from rpdb_client.wire.addresses import connect_address
+from rpdb_client.wire.addresses import connect_address, host_port
 
 NONE_WAITING = "no debugger is waiting on this machine (a listening socket with backlog 1)"
 
@@ -28,7 +28,7 @@ NONE_WAITING = "no debugger is waiting on this machine (a listening socket with 
 def describe(candidate: DebuggerCandidate) -> str:
     """One line for a listener: port, PID and what the process is."""
     process = candidate.process
-    where = f"{connect_address(candidate.address)}:{candidate.port}"
+    where = host_port(connect_address(candidate.address), candidate.port)
     if process is None:
         return f"{where}  pid unknown (owned by uid {candidate.listener.uid}, not readable here)"
     parent = f", parent {process.parent_pid}" if process.parent_pid else ""

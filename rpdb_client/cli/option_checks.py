@@ -1,9 +1,11 @@
 """The rules between the command's options: what a value must be, and what goes with what.
 
 Owns the checks that click's types cannot express: ``--prompt-regex`` must compile, and options
-that only make sense together (``--count`` with ``--wait``, ``--json`` with ``--list``, ...).
-Each broken rule is a :class:`click.UsageError` naming the options, so click prints the usage
-line and exits with status 2. Imports click and the settings only.
+that only make sense together (``--count`` with ``--wait``, ``--json`` with ``--list``, ...), and
+a wrong value read from ``RPDB_CONNECT_*`` blamed on that variable rather than on the option
+nobody typed (:class:`BlameTheEnvironment`). Each broken rule is a :class:`click.UsageError`
+naming the options, so click prints the usage line and exits with status 2. Imports click and
+the settings only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,28 @@ import click
 from click.core import ParameterSource
 
 from rpdb_client.config import Settings
+
+
+class BlameTheEnvironment(click.Command):
+    """A command whose wrong values from the environment name the variable, not the option.
+
+    Click says ``Invalid value for '--port'`` for ``RPDB_CONNECT_PORT=abc`` too, and the user
+    looks for a ``--port`` they never typed.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadParameter as error:
+            param = error.param
+            if param is None or param.name is None:
+                raise
+            if ctx.get_parameter_source(param.name) is not ParameterSource.ENVIRONMENT:
+                raise
+            variable = param.envvar or f"{ctx.auto_envvar_prefix}_{param.name.upper()}"
+            raise click.UsageError(
+                f"Invalid value in the environment variable {variable}: {error.message}", ctx
+            ) from None
 
 
 def check_regex(

@@ -21,6 +21,7 @@ from click.shell_completion import CompletionItem
 from rpdb_client.config import DEFAULT_HOST, ConfigFile, load_config
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ClientError
+from rpdb_client.wire.addresses import host_port
 
 
 def _config(ctx: click.Context) -> ConfigFile:
@@ -94,4 +95,4 @@ def complete_target(
 def _where(target: Mapping[str, Any]) -> str:
     host = target.get("host", "")
     port = target.get("port", "")
-    return f"{host}:{port}" if host and port else str(host or port or "target")
+    return host_port(str(host), port) if host and port else str(host or port or "target")

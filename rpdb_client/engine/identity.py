@@ -4,9 +4,10 @@ Owns what the client learns about the peer without sending it a byte (docs/proto
 and 6): the socket's owner (refusing another user's listener unless trusted: whoever binds the
 port first receives everything typed; for root, who debugs other users' workers, the owner is
 named and the front end asked, once per user), the PID and a label such as ``uwsgi worker 2``,
-whether it is the same process as the previous session, the server-side limit (uWSGI harakiri,
-gunicorn timeout, or ``--timeout-hint``) that will kill it, and the encoding it will decode what
-is sent with (``host.input_encoding``: ASCII under uWSGI with ``LANG=C``). Standard library only.
+whether it is the same process as the previous session or one met earlier in the run, the
+server-side limit (uWSGI harakiri, gunicorn timeout, or ``--timeout-hint``) that will kill it,
+and the encoding it will decode what is sent with (``host.input_encoding``: ASCII under uWSGI
+with ``LANG=C``). Standard library only.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Identity:
     timeout: Optional[WorkerTimeout]
     same_as_before: Optional[bool]
     """True/False from the second session on, when both PIDs are known; else None."""
+    seen_in: Optional[int] = None
+    """Not the previous session's process, but the one of this earlier session of the run."""
     input_encoding: Optional[InputEncoding] = None
     """What the process decodes its input with, when its environment could be read."""
 
@@ -53,15 +56,6 @@ class Identity:
         encoding = self.input_encoding
         return encoding.why if encoding is not None and encoding.ascii_only else ""
 
-    def describe(self) -> str:
-        """``pid 11851 (uwsgi worker 2), same process`` — or empty when nothing is known."""
-        if self.process is None:
-            return ""
-        text = f"pid {self.process.pid} ({self.process.label})"
-        if self.same_as_before is not None:
-            text += ", same process" if self.same_as_before else ", new process"
-        return text
-
 
 class UntrustedListener(ConnectError):
     """The port belongs to another user: refused before anything is sent."""
@@ -72,7 +66,10 @@ AskOwner = Callable[[str], Awaitable[bool]]
 
 
 class PeerTracker:
-    """Identifies the peer of each session of one run, remembering the previous one.
+    """Identifies the peer of each session of one run, remembering every process met.
+
+    A process is known by its PID and command line (a PID reused by another program within one
+    run is not the same process), with the first session it was met in.
 
     The owner rule: a listener of the user's own (or of the user of a ``--pid`` process) is
     used; another user's is refused before anything is sent unless ``trust_owner``, except that
@@ -98,8 +95,11 @@ class PeerTracker:
         self._last_process: Optional[ProcessInfo] = None
         self._timeouts: dict[int, Optional[WorkerTimeout]] = {}
         self._encodings: dict[int, Optional[InputEncoding]] = {}
+        self._met: dict[tuple[int, tuple[str, ...]], int] = {}
 
-    async def identify(self, local: tuple[str, int], peer: tuple[str, int]) -> Identity:
+    async def identify(
+        self, local: tuple[str, int], peer: tuple[str, int], session: int = 0
+    ) -> Identity:
         """Look the peer up through the kernel (about 0.1 ms); raise if another user owns it.
 
         The server's end of the connection has no inode until its ``accept()`` returns, which
@@ -118,8 +118,10 @@ class PeerTracker:
             return Identity(None, self._hint(), None)
         same = None if self._last_pid is None else process.pid == self._last_pid
         self._last_pid = process.pid
+        met = self._met.setdefault((process.pid, process.argv), session)
+        seen_in = met if same is False and met != session else None
         timeout = self._hint() or self._timeout_of(process)
-        return Identity(process, timeout, same, self._encoding_of(process.pid))
+        return Identity(process, timeout, same, seen_in, self._encoding_of(process.pid))
 
     async def _check_owner(
         self, uid: int, peer: tuple[str, int], process: Optional[ProcessInfo]

@@ -15,9 +15,12 @@ import re
 from typing import Optional
 
 # Searched in "\n" + text: a literal first character lets the regex engine skip fast.
-_BREAKPOINT_SET = re.compile(r"\nBreakpoint (\d+) at ")
+_BREAKPOINT_SET = re.compile(r"\nBreakpoint (\d+) at ([^\n]*)")
 _BREAKPOINT_GONE = re.compile(r"\nDeleted breakpoint (\d+)")
 _LOCATION = re.compile(r"^> (.+)$", re.M)
+# pdb's `debug`: a nested debugger with a location of its own, until it is left (pdb prints no
+# location then: the one from before is the program's again).
+_NESTING = re.compile(r"^(ENTERING|LEAVING) RECURSIVE DEBUGGER\r?$", re.M)
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 """IPython's debugger colours its location line; the location is kept as plain text."""
 _DEBUGGER_DIED = re.compile(r"^UnicodeDecodeError: '[\w-]+' codec can't decode", re.M)
@@ -38,8 +41,10 @@ class OutputWatch:
     """Follows the output of one session, piece by piece (lines may come in pieces)."""
 
     def __init__(self) -> None:
-        self.breakpoints: set[int] = set()
+        self.breakpoints: dict[int, str] = {}
+        """Breakpoint number -> where pdb said it is (``/srv/app/views.py:14``)."""
         self.location: Optional[str] = None
+        self._outer_locations: list[Optional[str]] = []
         self.speaks_ascii = False
         self.decode_killed_debugger = False
         """pdb's read of a line died with ``UnicodeDecodeError``: it will never prompt again."""
@@ -59,6 +64,7 @@ class OutputWatch:
         breakpoints = "reakpoint " in head or "reakpoint " in text
         location = head.startswith("> ") or "\n> " in head or "\n> " in text
         codec = "codec can't decode" in head or "codec can't decode" in text
+        location = location or "RECURSIVE DEBUGGER" in head or "RECURSIVE DEBUGGER" in text
         ascii_error = not self.speaks_ascii and ("'ascii' codec" in head or "'ascii' codec" in text)
         if "keyword argument '" in head or "keyword argument '" in text:
             self._find_failure(tail + text)
@@ -70,9 +76,7 @@ class OutputWatch:
         if breakpoints:
             self._follow_breakpoints("\n" + complete)
         if location:
-            locations = _LOCATION.findall(_COLOUR.sub("", complete[-4096:]))
-            if locations:
-                self.location = locations[-1]
+            self._follow_location(_COLOUR.sub("", complete[-4096:]))
         if ascii_error:
             self.speaks_ascii = True
         return ascii_error
@@ -91,8 +95,21 @@ class OutputWatch:
             if pattern in text:
                 self.known_failure = key
 
+    def _follow_location(self, lines: str) -> None:
+        """The last location shown, through the nested debuggers entered and left."""
+        marks = [(m.start(), m.group(1), "") for m in _NESTING.finditer(lines)]
+        marks += [(m.start(), "AT", m.group(1)) for m in _LOCATION.finditer(lines)]
+        for _, what, where in sorted(marks):
+            if what == "ENTERING":
+                self._outer_locations.append(self.location)
+            elif what == "LEAVING":
+                if self._outer_locations:
+                    self.location = self._outer_locations.pop()
+            else:
+                self.location = where
+
     def _follow_breakpoints(self, lines: str) -> None:
         for match in _BREAKPOINT_SET.finditer(lines):
-            self.breakpoints.add(int(match.group(1)))
+            self.breakpoints[int(match.group(1))] = match.group(2).strip()
         for match in _BREAKPOINT_GONE.finditer(lines):
-            self.breakpoints.discard(int(match.group(1)))
+            self.breakpoints.pop(int(match.group(1)), None)

@@ -14,7 +14,7 @@ import asyncio
 import secrets
 from typing import TYPE_CHECKING, Optional
 
-from rpdb_client.engine.frame_names import QUERY_DEADLINE, marked_value, unrelated_text
+from rpdb_client.engine.frame_names import QUERY_DEADLINE, parse_answer, unrelated_text
 
 if TYPE_CHECKING:
     from rpdb_client.engine.session import Session
@@ -31,7 +31,7 @@ def build_version_query(marker: str) -> str:
 
 def parse_version_reply(text: str, marker: str) -> Optional[tuple[int, int]]:
     """``(3, 13)`` from the query's reply, or None when the reply is not the expected answer."""
-    version = marked_value(text, marker)
+    version = parse_answer(text, marker)
     if isinstance(version, tuple) and len(version) == 2 and all(type(n) is int for n in version):
         return (version[0], version[1])
     return None

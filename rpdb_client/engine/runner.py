@@ -78,6 +78,7 @@ class Runner:
             settings.timeout_hint, settings.trust_owner, settings.pids, front_end.confirm_owner
         )
         self._peers.stopped = self._stop  # Ctrl-C or a signal while root is asked: refused
+        self._waiting_said = -1
         self._scan = (
             ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
         )
@@ -181,7 +182,10 @@ class Runner:
             return await Connection.open(
                 self.settings.host, self.settings.port, self.settings.connect_timeout
             )
-        self.front_end.on_waiting(self.target, self.sessions_done)
+        if self._waiting_said != self.sessions_done:
+            # Once per wait: a listener that accepted and reset us ("not yet") is no new wait.
+            self._waiting_said = self.sessions_done
+            self.front_end.on_waiting(self.target, self.sessions_done)
         waiter = asyncio.ensure_future(self._wait_for_listener())
         stopper = asyncio.ensure_future(self._stop.wait())
         await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -236,7 +240,8 @@ class Runner:
                 self.front_end.on_notice(REMOTE_WARNING.format(host=host))
             return None
         try:
-            return await self._peers.identify(connection.local, connection.peer)
+            session = self.sessions_done + 1
+            return await self._peers.identify(connection.local, connection.peer, session)
         except UntrustedListener:
             connection.close()  # nothing was sent: the squatter learns nothing
             raise

@@ -127,8 +127,8 @@ class Session:
         return self._machine.stopped_at
 
     @property
-    def breakpoints(self) -> set[int]:
-        """Breakpoints this session saw being set and not deleted."""
+    def breakpoints(self) -> dict[int, str]:
+        """Breakpoints this session saw being set and not deleted, with where pdb put them."""
         return self._machine.watch.breakpoints
 
     @property

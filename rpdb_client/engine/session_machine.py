@@ -113,9 +113,9 @@ class SessionMachine:
 
     @property
     def may_query(self) -> bool:
-        """Idle at pdb's own prompt: at ``(com) `` a query would be recorded, at ``>>> `` run."""
+        """Idle at a debugger's prompt (pdb, pdb++, IPython): at ``(com) `` a query is recorded."""
         prompt = self._idle_prompt()
-        return prompt is not None and prompt.kind is PromptKind.PDB and not self.queue
+        return prompt is not None and prompt.kind.is_debugger and not self.queue
 
     def _idle_prompt(self) -> Optional[Prompt]:
         """The prompt the server waits at, unless a side query is in flight."""

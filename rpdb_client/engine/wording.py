@@ -20,8 +20,10 @@ from rpdb_client.engine.session_actions import Ending, SessionEnd
 from rpdb_client.engine.session_endings import DECODE_KILLED_DEBUGGER
 
 if TYPE_CHECKING:  # the session machine says things too: it loads no driver and no socket
+    from rpdb_client.engine.identity import Identity
     from rpdb_client.engine.session import Session
     from rpdb_client.host import ProcessInfo, WorkerTimeout
+from rpdb_client.wire.addresses import host_port
 
 # -- sessions, in both front ends ------------------------------------------------------------
 
@@ -145,19 +147,32 @@ def _describe(end: SessionEnd) -> str:
 
 def address(host: str, port: int) -> str:
     """``127.0.0.1:4444``, or ``[::1]:4444`` for an IPv6 address."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return host_port(host, port)
+
+
+def process(identity: Optional[Identity]) -> str:
+    """``pid 11851 (uwsgi worker 2)``, then from the second session on ``same process``, ``new
+    process``, or ``seen in session 1`` for one met before (not last time); "" when unknown."""
+    if identity is None or identity.process is None:
+        return ""
+    text = f"pid {identity.process.pid} ({identity.process.label})"
+    if identity.seen_in:
+        return f"{text}, seen in session {identity.seen_in}"
+    if identity.same_as_before is not None:
+        text += ", same process" if identity.same_as_before else ", new process"
+    return text
 
 
 def peer(session: Session) -> str:
     """The other end of a session, and its process when known: ``127.0.0.1:4444 pid 11851 (x)``."""
-    who = session.identity.describe() if session.identity else ""
+    who = process(session.identity)
     return address(*session.connection.peer) + (f" {who}" if who else "")
 
 
 def connected(session: Session, number: int, counting: bool) -> str:
     """``connected to 127.0.0.1:4444 (session 2): pid 11851 (uwsgi worker 2), same process``."""
     label = f" (session {number})" if counting else ""
-    who = session.identity.describe() if session.identity else ""
+    who = process(session.identity)
     return f"connected to {address(*session.connection.peer)}{label}" + (f": {who}" if who else "")
 
 
@@ -179,6 +194,10 @@ OWNER_HINT = (
     "If you trust that user's program, connect with --trust-owner."
 )
 OWNER_QUESTION = "Send what you type to that user's program? [y/N] "
+
+
+STOP_WAITING_KEYS = {"repl": "Ctrl-C or Ctrl-D", "line mode": "Ctrl-C"}
+"""The keys that stop waiting, in each front end (the README's scene shows the REPL's)."""
 
 
 def waiting(target: str, sessions_done: int, keys: str) -> str:
@@ -292,8 +311,8 @@ def tightened(path: object, mode: int) -> str:
 # -- the REPL's keys and questions -----------------------------------------------------------
 
 KEYS_HELP = (
-    "Keys: Enter on an empty line repeats the last command; Ctrl-C clears the line; "
-    "Ctrl-D or :quit leaves safely; F2 or :python toggles Python mode; Ctrl-R searches history."
+    "Keys: Enter on an empty line repeats the last command; Ctrl-C clears the line;\n"
+    "  Ctrl-D or :quit leaves safely; F2 or :python toggles Python mode; Ctrl-R searches history."
 )
 CTRL_C_AT_PROMPT = "Ctrl-C clears the line; Ctrl-D or :quit leaves safely"
 CTRL_C_WHILE_RUNNING = (
@@ -302,7 +321,7 @@ CTRL_C_WHILE_RUNNING = (
 )
 LEAVING_SAFELY = "leaving safely: c at the next prompt, then exit"
 STOPPED_WAITING = "stopped waiting"
-DUMB_TERMINAL = "TERM is dumb: plain line mode (end of input detaches safely)"
+DUMB_TERMINAL = "TERM is dumb: plain line mode (Ctrl-D detaches safely and leaves)"
 PYTHON_MODE_ON = (
     "Python mode: a block runs in the frame as one ! statement; Enter on a blank line (or Esc "
     "Enter) sends it; F2 or :python leaves"
@@ -359,6 +378,11 @@ DETACH_AT_NEXT_PROMPT = (
 CLOSING_NOW = "closing now: the program gets BdbQuit (or BrokenPipeError) when its command ends"
 SENT_WITHOUT_PROMPT = "sent without waiting for a prompt"
 LOG_USAGE = "usage: :log FILE (and :log alone stops logging)"
+PAGER_USAGE = "usage: :pager on, :pager off, or :pager alone to see which"
+PAGER_STATE = {
+    True: "pager on: a reply taller than the screen is shown in $PAGER (less when unset)",
+    False: "pager off: every reply is printed as it comes",
+}
 ASCII_USAGE = "usage: :ascii on, :ascii off, or :ascii alone to see which"
 ASCII_STATE = {
     True: "ascii on: non-ASCII characters are sent as escapes inside string literals (--ascii)",

@@ -16,6 +16,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Generator, Iterable, Iterator, Optional
 
+from .uwsgi_workers import worker_number
+
 __all__ = [
     "ProcessInfo",
     "describe_process",
@@ -206,9 +208,10 @@ def _uwsgi_label(pid: int, argv: tuple[str, ...], parent: Optional[int]) -> str:
     emperor = any("emperor" in arg.lower() for arg in parent_argv)
     if parent is None or host_kind("", parent_argv) != "uwsgi" or emperor:
         return "uwsgi master"
-    # Workers are forked in order; a respawned worker or an HTTP router breaks this: best guess.
+    # Not the rank among the children: a respawned worker keeps its number under a new PID.
     siblings = [child for child in _children(parent) if _argv(child) == argv]
-    return f"uwsgi worker {siblings.index(pid) + 1}" if pid in siblings else "uwsgi worker"
+    number = worker_number(pid, parent, siblings) if pid in siblings else None
+    return f"uwsgi worker {number}" if number else "uwsgi worker"
 
 
 def _label(pid: int, name: str, argv: tuple[str, ...], parent: Optional[int]) -> str:

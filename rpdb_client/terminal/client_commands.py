@@ -103,6 +103,7 @@ class ClientCommands(ReplFrontEnd):
             ":bell": self.bell,
             ":toolbar": self.toolbar_shown,
             ":ascii": self._ascii_now,
+            ":pager": self.pager is not None and self.pager.enabled,
         }
         shown = {name: "on" if on else "off" for name, on in states.items()}
         self.screen.write([("", client_help_text(shown) + "\n" + wording.KEYS_HELP + "\n")])
@@ -160,6 +161,15 @@ class ClientCommands(ReplFrontEnd):
     def _ascii_now(self) -> bool:
         """The session's escaping (turned on for a process known to decode ASCII), else ours."""
         return self.session.ascii_only if self.session is not None else self.ascii
+
+    def do_pager(self, arg: str) -> None:
+        """``on``/``off`` set what ``--pager`` sets; alone, say which."""
+        if self.pager is None or (arg and arg not in SWITCH_WORDS):
+            self.screen.notice(wording.PAGER_USAGE)
+            return
+        if arg:
+            self.pager.enabled = arg == "on"
+        self.screen.notice(wording.PAGER_STATE[self.pager.enabled])
 
     # -- shared with the keys ----------------------------------------------------------------
 

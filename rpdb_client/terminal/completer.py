@@ -9,7 +9,8 @@ to the debugger itself. A UI module: the engine must not import it.
 from __future__ import annotations
 
 import os
-from typing import Any, AsyncGenerator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Mapping
+from typing import Any, AsyncGenerator, Awaitable, Callable, Iterable, Iterator, Sequence, Union
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
@@ -24,12 +25,17 @@ from rpdb_client.vocabulary.suggest import (
     ClientCommand,
     CommandName,
     FilePath,
+    Key,
+    LineInFile,
     Location,
     Name,
+    function_lines,
     suggest,
 )
 
 _HELP_TOPIC_META = {"exec": "Help on '!': running Python statements in the frame."}
+Names = Union[Mapping[str, str], Sequence[str]]
+"""Names, or names with their kind (``method``, ``attribute``...), as the debugger gave them."""
 
 
 class PdbCompleter(Completer):
@@ -42,18 +48,25 @@ class PdbCompleter(Completer):
     coroutine (``rpdb_client.engine.frame_names.make_name_source``): prompt_toolkit then completes
     asynchronously through :meth:`get_completions_async`, the other kinds appear at once and
     the debugger's names when they come; the synchronous path keeps using ``names``.
+    ``dict_keys`` and ``file_source`` ask the debugger for a dict's keys and a file's source
+    (``b file.py:`` offers the first line of each function); only the asynchronous path waits
+    for them. ``breakpoints`` may map each number to where pdb put it.
     """
 
     def __init__(
         self,
         *,
-        breakpoints: Callable[[], Sequence[int]],
-        names: Callable[[str | None], Sequence[str]] = lambda _owner: (),
+        breakpoints: Callable[[], Sequence[int] | Mapping[int, str]],
+        names: Callable[[str | None], Names] = lambda _owner: (),
         seen_names: Callable[[], Iterable[str]],
         mode: Callable[[], PromptMode],
-        names_async: Callable[[str | None], Awaitable[Sequence[str]]] | None = None,
+        names_async: Callable[[str | None], Awaitable[Names]] | None = None,
+        dict_keys: Callable[[str], Awaitable[Sequence[str]]] | None = None,
+        file_source: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         self._breakpoints = breakpoints
+        self._dict_keys = dict_keys
+        self._file_source = file_source
         self._names = names
         self._names_async = names_async
         self._seen_names = seen_names
@@ -68,6 +81,8 @@ class PdbCompleter(Completer):
             Choice: lambda s: (
                 Completion(word, -len(s.prefix)) for word in s.words if word.startswith(s.prefix)
             ),
+            Key: lambda s: iter(()),  # only the debugger knows them: asynchronous only
+            LineInFile: lambda s: iter(()),
         }
 
     def get_completions(
@@ -95,6 +110,10 @@ class PdbCompleter(Completer):
             if isinstance(suggestion, Name):
                 remote = await self._remote_async(suggestion) if suggestion.remote else ()
                 found = self._python_names(suggestion, remote)
+            elif isinstance(suggestion, Key):
+                found = _keys(suggestion, await _ask(self._dict_keys, suggestion.owner, ()))
+            elif isinstance(suggestion, LineInFile):
+                found = _lines(suggestion, await _ask(self._file_source, suggestion.path, ""))
             else:
                 found = self._dispatch[type(suggestion)](suggestion)
             for completion in found:
@@ -121,9 +140,14 @@ class PdbCompleter(Completer):
 
     def _breakpoint_numbers(self, suggestion: BreakpointNumber) -> Iterator[Completion]:
         prefix = suggestion.prefix
-        for number in sorted(set(self._breakpoints())):
+        known = self._breakpoints()
+        places = known if isinstance(known, Mapping) else {}
+        for number in sorted(set(known)):
             if str(number).startswith(prefix):
-                yield Completion(str(number), -len(prefix), display_meta="breakpoint")
+                place = places.get(number, "")
+                # The file's name and line: the directories rarely fit the menu.
+                meta = f"breakpoint at {os.path.basename(place)}" if place else "breakpoint"
+                yield Completion(str(number), -len(prefix), display_meta=meta)
 
     def _client_commands(self, suggestion: ClientCommand) -> Iterator[Completion]:
         prefix = suggestion.prefix
@@ -131,14 +155,16 @@ class PdbCompleter(Completer):
             if command.name.startswith(prefix):
                 yield Completion(command.name, -len(prefix), display_meta=command.help)
 
-    def _python_names(
-        self, suggestion: Name, remote: Sequence[str] | None = None
-    ) -> Iterator[Completion]:
+    def _python_names(self, suggestion: Name, remote: Names | None = None) -> Iterator[Completion]:
         groups: list[tuple[str, Iterable[str]]] = []
+        kinds: Mapping[str, str] = {}
         if suggestion.remote:
             found = self._remote(suggestion) if remote is None else remote
+            if isinstance(found, Mapping):
+                kinds = found
             groups.append(("attribute" if suggestion.owner else "name", found))
-        if suggestion.owner is None:
+        if suggestion.owner is None and not suggestion.after_dot:
+            # Words seen in the output may be names of the frame, never attributes of `x[0].`.
             groups.append(("seen", sorted(set(self._seen_names()))))
         if suggestion.owner is None and suggestion.keywords:
             groups += [("keyword", PYTHON_KEYWORDS), ("builtin", BUILTIN_NAMES)]
@@ -153,9 +179,9 @@ class PdbCompleter(Completer):
                 if not private and name.lstrip("$").startswith("_"):
                     continue
                 given.add(name)
-                yield Completion(name, -len(prefix), display_meta=meta)
+                yield Completion(name, -len(prefix), display_meta=kinds.get(name, meta))
 
-    def _remote(self, suggestion: Name) -> Sequence[str]:
+    def _remote(self, suggestion: Name) -> Names:
         try:
             return self._names(suggestion.owner)
         except Exception:
@@ -163,12 +189,35 @@ class PdbCompleter(Completer):
             # typing, and a missing completion is the right answer then.
             return ()
 
-    async def _remote_async(self, suggestion: Name) -> Sequence[str]:
+    async def _remote_async(self, suggestion: Name) -> Names:
         assert self._names_async is not None
         try:
             return await self._names_async(suggestion.owner)
         except Exception:
             return ()  # as in _remote: no names rather than a broken prompt
+
+
+async def _ask(source: Callable[[str], Awaitable[Any]] | None, about: str, nothing: Any) -> Any:
+    if source is None:
+        return nothing
+    try:
+        return await source(about)
+    except Exception:
+        return nothing  # as in _remote: nothing rather than a broken prompt
+
+
+def _keys(suggestion: Key, keys: Sequence[str]) -> Iterator[Completion]:
+    """``"key"]`` for each key the quote typed can hold as it is."""
+    for key in keys:
+        if key.startswith(suggestion.prefix) and suggestion.quote not in key and "\\" not in key:
+            text = f"{key}{suggestion.quote}]"
+            yield Completion(text, -len(suggestion.prefix), display=key, display_meta="key")
+
+
+def _lines(suggestion: LineInFile, source: str) -> Iterator[Completion]:
+    for line, function in function_lines(source):
+        if str(line).startswith(suggestion.prefix):
+            yield Completion(str(line), -len(suggestion.prefix), display_meta=function)
 
 
 def _path_completions(prefix: str, *, python_only: bool) -> Iterator[Completion]:

@@ -13,6 +13,7 @@ nothing here sends a line that the user (or ``-c``) did not ask for.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import deque
@@ -23,6 +24,7 @@ from rpdb_client.config import Settings
 from rpdb_client.engine import wording
 from rpdb_client.engine.runner import Runner
 from rpdb_client.engine.session import Session, SessionEnd, State
+from rpdb_client.terminal.pager import HOLD_SECONDS, ReplyPager, pages_reply_to
 from rpdb_client.terminal.screen import Screen
 from rpdb_client.wire.connection import UnsendableLine
 from rpdb_client.wire.parser import Prompt, PromptKind
@@ -62,6 +64,11 @@ class ReplFrontEnd:
         self.last_command = ""
         """The user's last pdb command in this session: what Enter on an empty line repeats."""
         self._resumed = False
+        self.pager: Optional[ReplyPager] = None
+        """Set by the subclass: pages a reply taller than the screen (``:pager``)."""
+        self._hold_timer: Optional[asyncio.TimerHandle] = None
+        self.shown_as: dict[str, str] = {}
+        """A line to send -> what the user wrote (an F2 block), echoed instead of the line."""
         self._seen: deque[str] = deque()
         self._seen_size = 0
 
@@ -75,7 +82,7 @@ class ReplFrontEnd:
     def target(self) -> str:
         if self.runner is not None:
             return self.runner.target
-        return f"{self.settings.host}:{self.settings.port}"
+        return wording.address(self.settings.host, self.settings.port)
 
     @property
     def counting_sessions(self) -> bool:
@@ -119,7 +126,9 @@ class ReplFrontEnd:
     def on_waiting(self, target: str, sessions_done: int) -> None:
         self.waiting = True
         self._state_changed()
-        self.screen.notice(wording.waiting(target, sessions_done, "Ctrl-C or Ctrl-D"))
+        self.screen.notice(
+            wording.waiting(target, sessions_done, wording.STOP_WAITING_KEYS["repl"])
+        )
 
     def on_session_start(self, session: Session, number: int) -> None:
         self.session, self.session_number, self.waiting = session, number, False
@@ -142,6 +151,8 @@ class ReplFrontEnd:
 
     def on_session_end(self, session: Session, end: SessionEnd) -> None:
         self.screen.end_output()
+        self._stop_holding()
+        self.screen.release()
         leftover = session.unsent()
         if leftover:
             self.screen.notice(wording.lines_not_sent(len(leftover)))
@@ -160,6 +171,10 @@ class ReplFrontEnd:
 
     def on_prompt(self, prompt: Prompt) -> None:
         self.screen.end_output()
+        self._stop_holding()
+        held = self.screen.take_held()
+        if held and self.pager is not None:
+            self.pager.reply(held)
         if self._resumed and self.bell:
             self.screen.bell()  # the program stopped again on the same connection (remote-pdb)
         self._resumed = False
@@ -167,7 +182,19 @@ class ReplFrontEnd:
 
     def on_sent(self, line: str, prompt: Prompt) -> None:
         kind = prompt.kind
-        self.screen.sent(prompt.text, line, debugger=kind.is_debugger, python=kind.is_python)
+        written = self.shown_as.pop(line, None)
+        if written is not None:
+            self.screen.sent(prompt.text, line, debugger=kind.is_debugger, python=True, as_=written)
+        else:
+            self.screen.sent(prompt.text, line, debugger=kind.is_debugger, python=kind.is_python)
+        pager = self.pager
+        if pager is not None and pager.enabled and kind.is_debugger and pages_reply_to(line):
+            # Held until the prompt, to be paged if taller than the screen; a reply still
+            # coming after HOLD_SECONDS is shown as it comes.
+            self._stop_holding()
+            self.screen.hold()
+            loop = asyncio.get_running_loop()
+            self._hold_timer = loop.call_later(HOLD_SECONDS, self.screen.release)
 
     def on_state(self, state: State) -> None:
         if state is State.RUNNING:
@@ -175,6 +202,11 @@ class ReplFrontEnd:
         self._state_changed()
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _stop_holding(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
 
     def _state_changed(self) -> None:
         self.state_since = time.monotonic()

@@ -7,7 +7,8 @@ it for the next prompt, so lines typed ahead or pasted go out one per prompt, in
 such as Ctrl-C are read while the program runs. The engine's callbacks and the state shown are
 :class:`~rpdb_client.terminal.front_end.ReplFrontEnd`'s, the ``:`` commands
 :class:`~rpdb_client.terminal.client_commands.ClientCommands`', the yes/no questions
-:class:`~rpdb_client.terminal.questions.Questions`' (the base classes, in that order);
+:class:`~rpdb_client.terminal.questions.Questions`', what a typed line or block becomes
+:class:`~rpdb_client.terminal.sending.Sending`' (the base classes, in that order);
 what is printed above the input line is :class:`~rpdb_client.terminal.screen.Screen`'s; this
 module owns the input: typed lines, the client's questions, and the keys' actions
 (:mod:`rpdb_client.terminal.key_bindings`).
@@ -36,6 +37,7 @@ from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import create_input
+from prompt_toolkit.key_binding.vi_state import InputMode
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import Style, merge_styles
@@ -44,9 +46,8 @@ from prompt_toolkit.utils import is_dumb_terminal
 from rpdb_client.config import Settings
 from rpdb_client.engine import wording
 from rpdb_client.engine.frame_names import make_name_source
-from rpdb_client.engine.python_prompts import MULTI_LINE_INPUT
 from rpdb_client.engine.runner import Runner
-from rpdb_client.engine.session import Session, State
+from rpdb_client.engine.session import State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
@@ -55,26 +56,26 @@ from rpdb_client.terminal.completer import PdbCompleter
 from rpdb_client.terminal.history import make_history
 from rpdb_client.terminal.key_bindings import make_key_bindings
 from rpdb_client.terminal.lexer import PdbLexer, PdbPythonLexer
-from rpdb_client.terminal.program_python import ProgramPython
-from rpdb_client.terminal.questions import Questions
+from rpdb_client.terminal.pager import ReplyPager
 from rpdb_client.terminal.screen import Screen
+from rpdb_client.terminal.sending import Sending
 from rpdb_client.terminal.style import make_style
 from rpdb_client.terminal.terminal_output import CompactOutput
 from rpdb_client.terminal.toolbar import guarded, make_continuation, make_prompt, make_toolbar
-from rpdb_client.vocabulary.commands import INTERACT_RISK, PromptMode
+from rpdb_client.vocabulary.commands import PromptMode
 from rpdb_client.vocabulary.risks import (
     EXIT_RETURNS_FROM,
-    block_statement,
-    code_lines,
-    continued_block,
-    interact_lines,
-    pdb_statements,
-    risk_of,
-    risk_on,
 )
 from rpdb_client.wire.parser import PromptKind
 
 __all__ = ["Repl", "run_repl"]
+
+_VI_MODES = {
+    InputMode.INSERT: "insert",
+    InputMode.NAVIGATION: "normal",
+    InputMode.REPLACE: "replace",
+}
+"""The vi modes in vi's own words, for the toolbar."""
 
 SECOND_CTRL_C = SECOND_PRESS
 """A second Ctrl-C within this many seconds, while the program runs, leaves safely."""
@@ -83,7 +84,7 @@ SECOND_CTRL_C = SECOND_PRESS
 _MESSAGE_STYLE = {True: {"notice": "ansicyan", "warning": "bold ansiyellow"}, False: {}}
 
 
-class Repl(Questions):
+class Repl(Sending):
     """The interactive client: see the module docstring. ``await Repl(settings, env).run()``.
 
     Its terminal is the current prompt_toolkit app session's (:func:`run_repl` makes it from
@@ -102,8 +103,6 @@ class Repl(Questions):
             [make_style(settings.style, self.color), Style.from_dict(_MESSAGE_STYLE[self.color])]
         )
         super().__init__(settings, env.monotonic)
-        self.program = ProgramPython()
-        self._block_task: Optional[asyncio.Future[None]] = None  # a block waiting for a reply
         self._early_warnings: list[str] = []
         self.history = make_history(settings, env.environ, self._early_warnings.append)
         self._lexers = {False: PygmentsLexer(PdbLexer), True: PygmentsLexer(PdbPythonLexer)}
@@ -117,8 +116,10 @@ class Repl(Questions):
             history=self.history,
             auto_suggest=AutoSuggestFromHistory(),
             completer=PdbCompleter(
-                breakpoints=lambda: sorted(self.session.breakpoints) if self.session else [],
+                breakpoints=lambda: dict(self.session.breakpoints) if self.session else {},
                 names_async=self.frame_names,
+                dict_keys=self.frame_names.keys,
+                file_source=self.frame_names.source,
                 seen_names=self.seen_names,
                 mode=self._prompt_mode,
             ),
@@ -128,6 +129,9 @@ class Repl(Questions):
             include_default_pygments_style=False,
             color_depth=depth,
             vi_mode=settings.vi,
+            # Ctrl-Z stops the client as it stops any program (the debugged one waits at its
+            # prompt); `fg` brings the REPL back with the session as it was.
+            enable_suspend=True,
             key_bindings=make_key_bindings(self),
             bottom_toolbar=self._toolbar() if settings.toolbar else None,
             refresh_interval=1.0,
@@ -137,6 +141,7 @@ class Repl(Questions):
         # The app runs for the whole client: Enter hands the line over instead of ending it.
         self.prompt_session.default_buffer.accept_handler = self._accept
         self.screen = Screen(self.app, style, depth, renderer, env.wall)
+        self.pager = ReplyPager(settings.pager, env.environ, self._screen_size, self.screen.write)
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -250,6 +255,10 @@ class Repl(Questions):
             self._submit_paste(text.split("\n"))
         else:
             self._submit(text)
+        if self.settings.vi:
+            # One application serves every prompt, so nothing resets vi's mode between lines
+            # (Esc then Enter left the next prompt in normal mode, where `p 2` is a command).
+            self.app.vi_state.input_mode = InputMode.INSERT
         self.app.invalidate()
 
     def _submit(self, line: str) -> None:
@@ -264,79 +273,6 @@ class Repl(Questions):
             self.send(line)  # at a question or a custom prompt an empty answer means something
         elif kind is not None and kind.is_debugger and self.last_command and not self._running():
             self._send_command(self.last_command)  # pdb's repeat, made explicit: never ""
-
-    def _submit_paste(self, lines: list[str]) -> None:
-        """Several lines at once: each is a line of its own (a blank one would repeat), but at
-        a pdb prompt a compound statement goes as one statement (its body would run alone)."""
-        lines = code_lines("\n".join(lines))
-        kind = self.prompt_kind()
-        if kind is None or kind.is_debugger:
-            lines = pdb_statements(lines)
-        for index, line in enumerate(lines):
-            self._submit(line)
-            rest = len(lines) - index - 1
-            if self.program.held is not None:
-                self.program.held += lines[index + 1 :]
-                return
-            if self.question is not None and rest:
-                self.screen.notice(wording.answer_first(rest))
-                return
-
-    def _send_command(self, line: str) -> None:
-        """A line for the debugger's prompt, after the once-per-session confirmations."""
-        kind, session = self.prompt_kind(), self.session
-        risk = risk_of(line, kind, confirm_quit=self.settings.confirm_quit)
-        interact = risk is not None and risk.key == INTERACT_RISK.key
-        if interact and session is not None and not self.program.asked(session):
-            self.program.ask(session, lambda: self._send_command(line), self._take)
-            return
-        risk = risk_on(risk, self.program.version(session))
-        if risk is not None and risk.key not in self.asked:
-            key = risk.key
-
-            def confirmed() -> None:
-                # Only a yes disarms the question: a no means "not that", not "stop asking".
-                self.asked.add(key)
-                self._send_command(line)
-
-            self._ask(risk.warning, risk.question, confirmed)
-            return
-        if self.send(line) and (kind is None or kind.is_debugger):
-            self.last_command = line
-
-    def _send_block(self, text: str) -> None:
-        """Python: lines for ``interact``'s ``>>>``, or one ``!`` statement at a pdb prompt."""
-        lines = code_lines(text)
-        kind = self.prompt_kind()
-        if kind is not None and kind.is_python:
-            for line in interact_lines(lines):
-                self._send_command(line)
-                if self.question is not None:
-                    return
-        elif len(lines) > 1 and self.session is not None and self.session.server_python is None:
-            self._block_task = asyncio.ensure_future(
-                self._send_block_after_asking(self.session, lines)
-            )
-        elif lines:
-            self._send_pdb_block(lines)
-
-    async def _send_block_after_asking(self, session: Session, lines: list[str]) -> None:
-        """The form of a block depends on the server's Python: one side query first."""
-        await session.learn_python()
-        if session is self.session:
-            self._send_pdb_block(lines)
-
-    def _send_pdb_block(self, lines: list[str]) -> None:
-        """At pdb's prompt: 3.13's multi-line input, else one ``!exec(...)`` statement."""
-        python = self.session.server_python if self.session is not None else None
-        if len(lines) > 1 and python is not None and python >= MULTI_LINE_INPUT:
-            for line in continued_block(lines):
-                if not self.send(line):
-                    return
-        else:
-            self._send_command(block_statement(lines))
-
-    # -- questions ---------------------------------------------------------------------------
 
     # -- state -------------------------------------------------------------------------------
 
@@ -358,7 +294,7 @@ class Repl(Questions):
         self.prompt_session.bottom_toolbar = self._toolbar() if shown else None
 
     def _toolbar(self) -> Callable[[], StyleAndTextTuples]:
-        return guarded(make_toolbar(self), self._toolbar_failed)
+        return guarded(make_toolbar(self, self._columns), self._toolbar_failed)
 
     def _toolbar_failed(self, error: Exception) -> None:
         """A field of the toolbar raised while it was drawn: say so once, and go on without."""
@@ -367,6 +303,20 @@ class Repl(Questions):
         asyncio.get_running_loop().call_soon(
             lambda: self.screen.notice(wording.toolbar_failed(error), warning=True)
         )
+
+    @property
+    def vi_mode(self) -> str:
+        if not self.settings.vi:
+            return ""
+        mode = self.app.vi_state.input_mode
+        return _VI_MODES.get(mode, mode.value)
+
+    def _columns(self) -> int:
+        return self.app.output.get_size().columns
+
+    def _screen_size(self) -> tuple[int, int]:
+        size = self.app.output.get_size()
+        return size.rows, size.columns
 
     def _prompt_mode(self) -> PromptMode:
         kind = self.prompt_kind()

@@ -5,7 +5,9 @@ Owns :class:`Screen`: the debugger's output (coloured by
 scrollback reads like a terminal session), the client's notices, and the transcript file. Printing
 is batched: whatever arrives in one turn of the event loop is printed with one write, after erasing
 the input line and toolbar, which prompt_toolkit then draws again below. A 20 MB reply is a handful
-of writes, not a quarter of a million lines.
+of writes, not a quarter of a million lines. While a reply is *held* (for the pager,
+:mod:`rpdb_client.terminal.pager`), the debugger's output is kept instead of printed, and logged
+as it comes all the same.
 
 Imports prompt_toolkit, the renderer, the input lexers, the transcript and the client's wording;
 must not import the runner or the REPL, nor use the session.
@@ -60,6 +62,10 @@ class Screen:
         self._scheduled = False
         self._partial_timer: Optional[asyncio.TimerHandle] = None
         self._echo_lexers = {False: PdbLexer(), True: PdbPythonLexer()}
+        self._held: Optional[list[str]] = None
+        self._held_size = 0
+        self.hold_most = 4 * 1024 * 1024
+        """A held reply growing past this many characters is printed, and no longer held."""
 
     # -- what is shown -----------------------------------------------------------------------
 
@@ -68,7 +74,7 @@ class Screen:
         self.log(lambda log: log.output(text))
         shown = self.renderer.feed(text)
         if shown:
-            self.write(shown)
+            self._show(shown)
         if self._partial_timer is not None:
             self._partial_timer.cancel()
             self._partial_timer = None
@@ -83,16 +89,56 @@ class Screen:
             self._partial_timer = None
         tail = self.renderer.flush()
         if tail:
-            self.write(tail if tail.endswith("\n") else tail + "\n")
+            self._show(tail if tail.endswith("\n") else tail + "\n")
 
-    def sent(self, prompt: str, line: str, *, debugger: bool, python: bool) -> None:
-        """A line went to the debugger at ``prompt``: echo it, highlighted, after the prompt."""
+    # -- holding a reply ---------------------------------------------------------------------
+
+    def hold(self) -> None:
+        """Keep the debugger's output from now on, instead of printing it."""
+        self.release()
+        self._held, self._held_size = [], 0
+
+    def take_held(self) -> str:
+        """What was held (the rest of the output is printed again)."""
+        held, self._held = self._held, None
+        return "".join(held or ())
+
+    def release(self) -> None:
+        """Print what was held, and hold no more."""
+        held = self.take_held()
+        if held:
+            self.write(held)
+
+    def _show(self, shown: str) -> None:
+        if self._held is None:
+            self.write(shown)
+            return
+        self._held.append(shown)
+        self._held_size += len(shown)
+        if self._held_size > self.hold_most:
+            self.release()
+
+    def sent(
+        self, prompt: str, line: str, *, debugger: bool, python: bool, as_: Optional[str] = None
+    ) -> None:
+        """A line went to the debugger at ``prompt``: echo it, highlighted, after the prompt.
+
+        ``as_`` is what the user wrote when that is not the line (a Python block, sent as one
+        ``!`` statement): it is echoed instead, its later lines after ``...`` as they were typed.
+        """
         self.end_output()
         self.renderer.set_hint(line if debugger else None)
-        tokens = PygmentsTokens(list(self._echo_lexers[python].get_tokens(line)))
         # The prompt is the server's text (a question may follow the program's output).
-        shown = make_visible(prompt)
-        self.write([("class:prompt", shown), *to_formatted_text(tokens), ("", "\n")])
+        echoed: StyleAndTextTuples = [("class:prompt", make_visible(prompt))]
+        for number, written in enumerate((line if as_ is None else as_).split("\n")):
+            if number:
+                echoed.append(("class:prompt.python", "\n" + "... ".rjust(len(prompt))))
+            tokens = PygmentsTokens(list(self._echo_lexers[python].get_tokens(written)))
+            fragments = to_formatted_text(tokens)
+            if fragments and fragments[-1][1].endswith("\n"):  # a lexer's own end of line
+                fragments[-1] = (fragments[-1][0], fragments[-1][1][:-1])
+            echoed += fragments
+        self.write([*echoed, ("", "\n")])
         self.log(lambda log: log.user(line))
 
     def notice(self, text: str, *, warning: bool = False) -> None:

@@ -111,6 +111,10 @@ class StatusView(Protocol):
     def input_text(self) -> str:
         """What is typed on the input line so far (the toolbar shows its command's synopsis)."""
 
+    @property
+    def vi_mode(self) -> str:
+        """With vi keys, the mode the input line is in (``insert``, ``normal``...); else ""."""
+
 
 def state_label(view: StatusView) -> tuple[str, str]:
     """The state in the user's words and its style suffix (``at-prompt``, ``running``...)."""
@@ -152,42 +156,25 @@ def make_continuation() -> Callable[[int, int, int], StyleAndTextTuples]:
     return continuation
 
 
-def make_toolbar(view: StatusView) -> Callable[[], StyleAndTextTuples]:
-    """The bottom toolbar: target, state, time, location, session number, mode."""
+# What a narrow terminal keeps longest: the time the worker has left before the server kills it,
+# then the state, what waits to be sent, the mode, the time stopped, the target, the location.
+_KEEP_LONGEST = ("limit", "state", "queued", "mode", "elapsed", "target", "where", "lost", "count")
+
+
+def make_toolbar(
+    view: StatusView, columns: Optional[Callable[[], int]] = None
+) -> Callable[[], StyleAndTextTuples]:
+    """The bottom toolbar: target, state, time, location, session number, mode.
+
+    ``columns`` gives the terminal's width: what does not fit is left out, least needed first
+    (:data:`_KEEP_LONGEST`), so the worker's countdown is the last thing cut.
+    """
 
     def toolbar() -> StyleAndTextTuples:
-        now = time.monotonic()
-        label, suffix = state_label(view)
-        fragments: StyleAndTextTuples = [
-            ("class:toolbar.target", f" {view.target} "),
-            ("", " "),
-            (f"class:toolbar.state.{suffix}", f" {label} "),
-        ]
-        session = view.session
-        if session is not None and session.stopped_at is not None:
-            elapsed = f"stopped {format_elapsed(now - session.stopped_at)}"
-        else:
-            elapsed = f"for {format_elapsed(now - view.state_since)}"
-        fragments.append(("class:toolbar.elapsed", f" {elapsed} "))
-        if session is not None:
-            fragments += worker_limit(session, now)
-        hint = command_hint(view)
-        if hint:
-            fragments.append(("class:toolbar.hint", f" {hint} "))
-        elif session is not None and session.location:
-            fragments.append(("class:toolbar.location", f" {short_location(session.location)} "))
-        end = view.last_end
-        if session is None and view.waiting and end is not None and end.ending in _LOST:
-            fragments.append(("class:toolbar.state.lost", " last session lost "))
-        if view.counting_sessions and view.session_number:
-            number = view.session_number
-            counted = f"session {number}" if session is not None else f"after session {number}"
-            fragments.append(("", f" {counted} "))
-        if view.python_mode:
-            fragments.append(("class:toolbar.warning", " [python] "))
-        if session is not None and session.pending:
-            fragments.append(("class:toolbar.warning", f" {session.pending} queued "))
-        return fragments
+        parts = toolbar_parts(view, time.monotonic())
+        if columns is not None:
+            parts = fit(parts, columns())
+        return [fragment for _, fragments in parts for fragment in fragments]
 
     return toolbar
 
@@ -211,6 +198,57 @@ def guarded(
         return []
 
     return draw
+
+
+Part = tuple[str, StyleAndTextTuples]
+"""A field of the toolbar: its name in :data:`_KEEP_LONGEST`, and its fragments."""
+
+
+def fit(parts: list[Part], columns: int) -> list[Part]:
+    """``parts`` without the least needed ones, until they fit in ``columns``."""
+    kept = list(parts)
+    for name in reversed(_KEEP_LONGEST):
+        if sum(len(text) for _, fragments in kept for _, text, *_ in fragments) <= columns:
+            break
+        kept = [part for part in kept if part[0] != name]
+    return kept
+
+
+def toolbar_parts(view: StatusView, now: float) -> list[Part]:
+    """The toolbar's fields, in the order shown."""
+    label, suffix = state_label(view)
+    parts: list[Part] = [
+        ("target", [("class:toolbar.target", f" {view.target} "), ("", " ")]),
+        ("state", [(f"class:toolbar.state.{suffix}", f" {label} ")]),
+    ]
+    session = view.session
+    if session is not None and session.stopped_at is not None:
+        elapsed = f"stopped {format_elapsed(now - session.stopped_at)}"
+    else:
+        elapsed = f"for {format_elapsed(now - view.state_since)}"
+    parts.append(("elapsed", [("class:toolbar.elapsed", f" {elapsed} ")]))
+    if session is not None:
+        parts.append(("limit", worker_limit(session, now)))
+    hint = command_hint(view)
+    if hint:
+        parts.append(("where", [("class:toolbar.hint", f" {hint} ")]))
+    elif session is not None and session.location:
+        location = short_location(session.location)
+        parts.append(("where", [("class:toolbar.location", f" {location} ")]))
+    end = view.last_end
+    if session is None and view.waiting and end is not None and end.ending in _LOST:
+        parts.append(("lost", [("class:toolbar.state.lost", " last session lost ")]))
+    if view.counting_sessions and view.session_number:
+        number = view.session_number
+        counted = f"session {number}" if session is not None else f"after session {number}"
+        parts.append(("count", [("", f" {counted} ")]))
+    if view.vi_mode:
+        parts.append(("mode", [("class:toolbar.elapsed", f" vi {view.vi_mode} ")]))
+    if view.python_mode:
+        parts.append(("mode", [("class:toolbar.warning", " [python] ")]))
+    if session is not None and session.pending:
+        parts.append(("queued", [("class:toolbar.warning", f" {session.pending} queued ")]))
+    return parts
 
 
 def command_hint(view: StatusView) -> str:

@@ -59,7 +59,9 @@ CLIENT_COMMANDS: tuple[ClientCommand, ...] = (
                   "Toggle ringing the terminal bell when the program stops again."),
     ClientCommand(":toolbar", ArgKind.NONE, "", "Show or hide the bottom toolbar."),
     ClientCommand(":ascii", ArgKind.SWITCH, "[on|off]",
-                  "Escape non-ASCII text in string literals, for a debugger that reads ASCII."),
+                  "Escape non-ASCII in string literals, for a debugger that reads ASCII."),
+    ClientCommand(":pager", ArgKind.SWITCH, "[on|off]",
+                  "Page a reply taller than the screen with $PAGER (less when unset)."),
 )  # fmt: skip
 
 _CLIENT_BY_WORD: dict[str, ClientCommand] = {c.name: c for c in CLIENT_COMMANDS}

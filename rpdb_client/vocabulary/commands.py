@@ -114,15 +114,16 @@ class Risk:
 QUIT_RISK = Risk(
     "quit",
     "{word} raises BdbQuit in the program: it stops there, and a web request ends with an "
-    "error (HTTP 500). c lets the program go on; Ctrl-D or :detach leave it running.",
+    "error (HTTP 500); only celery's rdb stops debugging instead and lets the task run. "
+    "c lets the program go on; Ctrl-D or :detach leave it running.",
     "Send {word} anyway? [y/N] ",
 )
 """``q``/``quit``/``exit``/``EOF`` (``--no-confirm-quit`` turns this question off)."""
 INTERACT_RISK = Risk(
     "interact",
-    "interact: before Python 3.13 on the debugged side, the only way back to pdb is exit(), "
-    "which ends the program. Python mode (F2 or :python) runs a multi-line block in the frame "
-    "as one ! statement instead.",
+    "interact: before Python 3.13 on the debugged side there is no way back to pdb: exit() at "
+    ">>> raises SystemExit, which ends the program. Python mode (F2 or :python) runs a "
+    "multi-line block in the frame as one ! statement instead.",
     "Send interact anyway? [y/N] ",
 )
 EXIT_RISK = Risk(

@@ -1,9 +1,9 @@
 """Completion, the pure part: what kind of thing may come next in a partial line.
 
 ``suggest(text_before_cursor, mode=...)`` only reads the text and says what kind of thing may come
-next (a command name, a breakpoint number, a location, a name in the frame, a client command, a
-local file), the way pgcli's ``suggest_type`` does; :mod:`rpdb_client.terminal.completer` turns
-each kind into candidates for prompt_toolkit.
+next (a command name, a breakpoint number, a location or a line of a file, a name in the frame,
+a dict key, a client command, a local file), the way pgcli's ``suggest_type`` does;
+:mod:`rpdb_client.terminal.completer` turns each kind into candidates for prompt_toolkit.
 
 Owns the parsing of a partial line for completion; the vocabulary comes from
 ``rpdb_client.vocabulary.commands``. Standard library only: no prompt_toolkit, session, transport
@@ -12,10 +12,11 @@ or REPL.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import keyword
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Union
 
 from rpdb_client.vocabulary.client_commands import SWITCH_WORDS, find_client_command
@@ -36,10 +37,13 @@ __all__ = [
     "ClientCommand",
     "CommandName",
     "FilePath",
+    "Key",
+    "LineInFile",
     "Location",
     "Name",
     "PromptMode",
     "Suggestion",
+    "function_lines",
     "suggest",
 ]
 
@@ -92,6 +96,27 @@ class Name:
     owner: str | None = None
     remote: bool = True
     keywords: bool = True
+    after_dot: bool = field(default=False, compare=False)
+    """An attribute (``x[0].ba``) even when the owner cannot be asked: words seen in the output
+    are no attributes of it."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """A string key of the dict ``owner`` (a plain dotted name), after ``owner["``; ``quote``
+    is the quote typed, ``prefix`` the key's start."""
+
+    owner: str
+    prefix: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class LineInFile:
+    """A line number of ``path`` after ``b path:`` (the functions of the file name them)."""
+
+    path: str
+    prefix: str
 
 
 @dataclass(frozen=True)
@@ -108,11 +133,18 @@ class FilePath:
     prefix: str
 
 
-Suggestion = Union[CommandName, BreakpointNumber, Location, Name, ClientCommand, FilePath, Choice]
+Suggestion = Union[
+    CommandName, BreakpointNumber, Location, LineInFile, Name, Key, ClientCommand, FilePath, Choice
+]
 
 # An identifier, optionally pdb's convenience-variable `$` (3.12+), then `.identifier` parts.
 _DOTTED_NAME = re.compile(r"\$?[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 _LITERAL_OWNERS = frozenset({"None", "True", "False"})
+# `request.args["ke` at the end of an expression: a dict key being typed.
+_KEY = re.compile(
+    r"(?<![\w.)\]}'\"])(?P<owner>\$?[^\W\d]\w*(?:\.[^\W\d]\w*)*)\[(?P<quote>['\"])"
+    r"(?P<prefix>[^'\"\\]*)$"
+)
 
 
 def suggest(text_before_cursor: str, *, mode: PromptMode) -> list[Suggestion]:
@@ -131,13 +163,16 @@ def suggest(text_before_cursor: str, *, mode: PromptMode) -> list[Suggestion]:
     if mode is not PromptMode.PDB:
         # Only at a pdb prompt may the REPL ask the debugger for names: at "(com) " the question
         # would be recorded into the breakpoint's command list, at ">>> " it would run as Python.
-        found = [_local(s) for s in found]
+        found = [local for local in map(_local, found) if local is not None]
     return found
 
 
-def _local(suggestion: Suggestion) -> Suggestion:
+def _local(suggestion: Suggestion) -> Suggestion | None:
     if isinstance(suggestion, Name):
-        return Name(suggestion.prefix, None, remote=False, keywords=suggestion.keywords)
+        after_dot = suggestion.after_dot or suggestion.owner is not None
+        return replace(suggestion, owner=None, remote=False, after_dot=after_dot)
+    if isinstance(suggestion, (Key, LineInFile)):
+        return None  # only the debugger knows them
     return suggestion
 
 
@@ -228,8 +263,11 @@ def _location(arg: str) -> list[Suggestion]:
     comma = arg.find(",")
     if comma > 0:
         return _expression(arg[comma + 1 :])
+    path, colon, line = arg.rpartition(":")
+    if colon and path.endswith((".py", ".pyw")) and (line == "" or line.isdigit()):
+        return [LineInFile(path, line)]
     if ":" in arg or any(c.isspace() for c in arg) or arg.isdigit():
-        return []  # a line number comes next, or this is no location at all
+        return []  # no location at all
     functions = _expression(arg) if not arg or _DOTTED_NAME.fullmatch(arg) else []
     # pdb breaks on a function object: no keyword or builtin can be one.
     return [Location(arg), *(replace(s, keywords=False) for s in functions if isinstance(s, Name))]
@@ -237,6 +275,15 @@ def _location(arg: str) -> list[Suggestion]:
 
 def _expression(text: str) -> list[Suggestion]:
     """The name being typed at the end of a Python expression or statement."""
+    key = _KEY.search(text)
+    if (
+        key
+        and _inside_string_or_comment(text)
+        and not _inside_string_or_comment(text[: key.start("quote")])
+    ):
+        owner = key.group("owner")
+        if not any(keyword.iskeyword(p) for p in owner.lstrip("$").split(".")):
+            return [Key(owner, key.group("prefix"), key.group("quote"))]
     if _inside_string_or_comment(text):
         return []
     prefix = text[_run_start(text, "_") :]
@@ -256,8 +303,8 @@ def _expression(text: str) -> list[Suggestion]:
     plain = _DOTTED_NAME.fullmatch(owner) and owner_text[start - 1 : start] not in tuple(")]}'\"")
     parts = owner.lstrip("$").split(".")
     if not plain or any(keyword.iskeyword(p) and p not in _LITERAL_OWNERS for p in parts):
-        return [Name(prefix, None, remote=False, keywords=False)]
-    return [Name(prefix, owner, remote=True, keywords=False)]
+        return [Name(prefix, None, remote=False, keywords=False, after_dot=True)]
+    return [Name(prefix, owner, remote=True, keywords=False, after_dot=True)]
 
 
 def _run_start(text: str, extra: str) -> int:
@@ -296,3 +343,28 @@ def _inside_string_or_comment(text: str) -> bool:
 
 PYTHON_KEYWORDS: tuple[str, ...] = tuple(sorted(set(keyword.kwlist) | set(keyword.softkwlist)))
 BUILTIN_NAMES: tuple[str, ...] = tuple(sorted(n for n in dir(builtins) if not n.startswith("_")))
+
+
+def function_lines(source: str) -> list[tuple[int, str]]:
+    """``(line, "def name()")`` for each function of ``source``: the line of its first statement
+    (a breakpoint there stops on every call; the ``def`` line runs only once, when the function
+    is defined, and a docstring runs never). ``[]`` when the text is no Python."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            first = body[1] if len(body) > 1 and _is_docstring(body[0]) else body[0]
+            found.append((first.lineno, f"def {node.name}()"))
+    return sorted(found)
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )

@@ -1,6 +1,7 @@
 """What an address means to the client: where to connect, and whether it is this machine.
 
-Owns the two questions asked of an address before a connection: which address reaches a
+Owns how an address and port are written (``[::1]:4444`` for IPv6, as in a URL), and the two
+questions asked of an address before a connection: which address reaches a
 listener bound to a wildcard, and whether a peer is on this machine (where the kernel and
 ``/proc`` can tell who is behind a port, docs/protocol.md section 5). Every spelling of
 loopback is this machine: ``localhost`` (and ``*.localhost``, RFC 6761), 127.0.0.0/8, ``::1``,
@@ -11,7 +12,6 @@ spelling missed here would skip the owner check. Standard library only.
 from __future__ import annotations
 
 import ipaddress
-import socket
 from typing import Optional
 
 
@@ -33,6 +33,8 @@ def is_local(host: str) -> bool:
     if address is not None:
         return address
     try:
+        import socket  # here: the session machine's wording writes addresses, with no socket
+
         found = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return False
@@ -48,3 +50,8 @@ def _loopback(text: str) -> Optional[bool]:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped.is_loopback
     return address.is_loopback
+
+
+def host_port(host: str, port: object) -> str:
+    """``127.0.0.1:4444``, or ``[::1]:4444`` for an IPv6 address (``::1:4444`` is ambiguous)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

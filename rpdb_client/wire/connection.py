@@ -20,6 +20,7 @@ import time
 from typing import Optional, Protocol
 
 from rpdb_client.errors import ConnectError, ConnectionLost, ConnectionRefused
+from rpdb_client.wire.addresses import host_port
 
 READ_SIZE = 64 * 1024
 """Bytes read at a time. Under glibc's mmap threshold (128 KiB): the buffers of a big reply are
@@ -109,9 +110,9 @@ class Connection(asyncio.Protocol):
                 break
             time.sleep(KNOCK_PAUSE)
         if refused:
-            raise ConnectionRefused(f"connection to {host}:{port} refused")
+            raise ConnectionRefused(f"connection to {host_port(host, port)} refused")
         reason = last_error.strerror if last_error and last_error.strerror else str(last_error)
-        raise ConnectError(f"cannot connect to {host}:{port}: {reason}")
+        raise ConnectError(f"cannot connect to {host_port(host, port)}: {reason}")
 
     @classmethod
     async def _wrap(cls, sock: socket.socket) -> Connection:

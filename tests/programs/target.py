@@ -30,8 +30,9 @@ def plain_pdb(frame: Any, encoding: str, prompt: str = "(Pdb) ") -> None:
     connection, _ = server.accept()
     server.close()
     handle = connection.makefile("rw", encoding=encoding)
-    debugger = pdb.Pdb(stdin=handle, stdout=handle)
-    debugger.prompt = prompt
+    debugger = prompted(pdb.Pdb(stdin=handle, stdout=handle))
+    if prompt != "(Pdb) ":
+        debugger.prompt = prompt
     debugger.set_trace(frame)
 
 
@@ -187,6 +188,8 @@ def completion_names() -> None:
     import types
 
     request = types.SimpleNamespace(path="/orders", headers={"Accept": "*/*"}, method="GET")
+    request.args = {"name": "ada", "next": "/", 'say "hi"': 1, 3: "not a str"}
+    data = {"nested": {"inner": 1}}
     lazy = SlowProperty()
     broken = RaisingGetattr()
     counter = 0
@@ -194,6 +197,7 @@ def completion_names() -> None:
     record["values"].update(
         counter=counter, path=request.path, lazy=type(lazy).__name__, broken=type(broken).__name__
     )
+    record["values"]["nested"] = data["nested"]
 
 
 def huge() -> None:
@@ -227,6 +231,13 @@ def linger() -> None:
     stop()
     time.sleep(2)
     record["values"]["x"] = x
+
+
+def prompted(debugger: pdb.Pdb) -> pdb.Pdb:
+    """The prompt of a pdb replacement ("(Pdb++) ", "ipdb> ") from $TARGET_PROMPT: it reads the
+    same commands (defined down here: the tests know the line numbers of the scenarios)."""
+    debugger.prompt = os.environ.get("TARGET_PROMPT", debugger.prompt)
+    return debugger
 
 
 def main() -> None:

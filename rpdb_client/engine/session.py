@@ -23,6 +23,7 @@ from rpdb_client.engine.identity import Identity
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
 from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
+from rpdb_client.host import find_connection
 from rpdb_client.wire.asciify import to_ascii
 from rpdb_client.wire.connection import Connection, check_line
 from rpdb_client.wire.parser import Parser, Prompt
@@ -210,7 +211,8 @@ class Session:
 
     def on_data(self, data: bytes) -> None:
         """Bytes arrived (called by the connection, from the event loop's read callback)."""
-        self._do(self._machine.received(data, time.monotonic()))
+        more = self.connection.bytes_waiting()  # a prompt with more behind it is not one
+        self._do(self._machine.received(data, time.monotonic(), more))
 
     def expects_reply(self) -> bool:
         """A line was sent and no prompt came back yet (the connection may read on at once)."""
@@ -249,10 +251,27 @@ class Session:
             elif isinstance(action, act.ProbePeer):
                 if not self.connection.peer_has_closed():
                     self._do(self._machine.peer_open())
+            elif isinstance(action, act.CheckTaken):
+                self._do(self._machine.taken(self._unread_by_peer()))
             elif isinstance(action, act.Close):
                 self.connection.close()
             elif isinstance(action, act.Ended) and not self._ended.done():
                 self._ended.set_result(action.end)
+
+    def _unread_by_peer(self) -> Optional[int]:
+        """Bytes we sent that the debugger has not read yet; None when that cannot be known.
+
+        Ours still unacknowledged count too; the rest is the server socket's receive queue,
+        which the kernel tells when the server is on this machine (docs/protocol.md section 5).
+        """
+        pending = self.connection.unacknowledged()
+        if pending:
+            return pending
+        try:
+            info = find_connection(self.connection.local, self.connection.peer)
+        except OSError:
+            return None
+        return None if info is None else info.unread
 
     def _send(self, line: str) -> None:
         try:

@@ -62,9 +62,19 @@ class SessionEnd:
 
 
 DRAIN_SECONDS = 1.0
-"""How long a detach waits for EOF after its ``c`` before closing anyway."""
+"""How long a detach waits for EOF (or for the server to read its ``c``) before closing anyway."""
+DRAIN_EXTENSIONS = 4
+"""How often the drain is extended while the debugger has not read the ``c`` yet (it is busy)."""
+DETACH_CONTINUES = 3
+"""The most ``c`` lines one detach sends (a prompt after a ``c`` read means it was lost)."""
 QUIET_FLUSH_SECONDS = 0.3
 """Silence after which a held partial line (possible custom prompt) is shown."""
+DOUBT_SECONDS = 0.25
+"""How long a doubtful prompt (text followed it) waits for a clean one before it is answered."""
+TAKEN_FIRST_CHECK = 0.00005
+"""The first pause before asking again whether the server has read the detach's ``c``."""
+TAKEN_LAST_CHECK = 0.01
+"""The longest pause between two such questions (they double from the first)."""
 
 
 class Timer(enum.Enum):
@@ -76,6 +86,10 @@ class Timer(enum.Enum):
     """A partial line is held back as a possible prompt."""
     DRAIN = "drain"
     """A detach sent ``c`` and waits for EOF."""
+    DOUBT = "doubt"
+    """A prompt was followed by more text: it waits for a clean prompt."""
+    TAKEN = "taken"
+    """A detach's ``c`` was not read by the server yet: ask again."""
 
 
 # -- actions: what the driver does, in the order given ---------------------------------------
@@ -181,6 +195,16 @@ class ProbePeer(_Action):
     __slots__ = ()
 
 
+class CheckTaken(_Action):
+    """A detach's ``c`` went out: call ``taken()`` with the bytes the server has not read yet.
+
+    None when that cannot be known (the peer is not on this machine). The kernel knows the
+    server socket's receive queue (docs/protocol.md section 5): 0 means the ``c`` was read.
+    """
+
+    __slots__ = ()
+
+
 class Replied(_Action):
     """The side query's reply: the text before its prompt."""
 
@@ -206,6 +230,6 @@ class Ended(_Action):
 
 
 Action = Union[
-    Send, Echo, Show, Notice, AskUser, StateChanged, StartTimer, CancelTimer, ProbePeer, Replied,
-    Close, Ended,
+    Send, Echo, Show, Notice, AskUser, StateChanged, StartTimer, CancelTimer, ProbePeer,
+    CheckTaken, Replied, Close, Ended,
 ]  # fmt: skip

@@ -38,14 +38,21 @@ from __future__ import annotations
 from collections import deque
 from typing import Optional
 
+from rpdb_client.engine import wording
 from rpdb_client.engine.output_watch import OutputWatch
 from rpdb_client.engine.session_actions import (
+    DETACH_CONTINUES,
+    DOUBT_SECONDS,
+    DRAIN_EXTENSIONS,
     DRAIN_SECONDS,
     MAY_FOLLOW,
     QUIET_FLUSH_SECONDS,
+    TAKEN_FIRST_CHECK,
+    TAKEN_LAST_CHECK,
     Action,
     AskUser,
     CancelTimer,
+    CheckTaken,
     Close,
     Echo,
     Ended,
@@ -64,8 +71,10 @@ from rpdb_client.engine.session_actions import (
 from rpdb_client.engine.session_endings import (
     ASCII_ADVICE,
     NO_EFFECT,
+    continue_not_confirmed,
     end_at_eof,
     end_without_eof,
+    kept_prompting,
     line_effect,
     silent_peer,
     speaks_telnet,
@@ -104,6 +113,15 @@ class SessionMachine:
         self._timers: set[Timer] = set()
         self._query: Optional[list[str]] = None
         """The text of the side query's reply so far, while one is in flight."""
+        self._doubt: Optional[Prompt] = None
+        """A prompt that more text followed before it was answered (rpdb, celery: perhaps
+        another thread's print after a real prompt, perhaps a look-alike)."""
+        self._continues = 0
+        """How many ``c`` this detach sent."""
+        self._reprompted = False
+        """A prompt came after the detach's ``c``: was the ``c`` read (lost) or still waiting?"""
+        self._drains = 0
+        self._taken_pause = TAKEN_FIRST_CHECK
 
     # -- what the driver may ask -------------------------------------------------------------
 
@@ -121,6 +139,15 @@ class SessionMachine:
         """Idle at pdb's own prompt: at ``(com) `` a query would be recorded, at ``>>> `` run."""
         prompt = self._idle_prompt()
         return prompt is not None and prompt.kind is PromptKind.PDB and not self.queue
+
+    @property
+    def keeps_connection(self) -> bool:
+        """remote-pdb (CRLF) keeps the connection after ``c``; rpdb, celery and others close.
+
+        Only pdb writes to remote-pdb's connection (other threads' prints stay on the server's
+        stdout, docs/protocol.md section 1).
+        """
+        return self.parser.saw_crlf
 
     def _idle_prompt(self) -> Optional[Prompt]:
         """The prompt the server waits at, unless a side query is in flight."""
@@ -195,8 +222,13 @@ class SessionMachine:
 
     # -- events from the connection and the clock --------------------------------------------
 
-    def received(self, data: bytes, now: float) -> list[Action]:
-        """Bytes arrived at time ``now``."""
+    def received(self, data: bytes, now: float, more_waiting: bool = False) -> list[Action]:
+        """Bytes arrived at time ``now``; ``more_waiting``: more bytes already wait behind them.
+
+        A prompt is answered only when nothing came after it (the prompt rule, docs/protocol.md
+        section 2): the driver says whether more bytes already wait, so that a prompt look-alike
+        followed by its own line is not taken for pdb's.
+        """
         if self.state is State.ENDED:
             return []
         actions: list[Action] = []
@@ -206,7 +238,7 @@ class SessionMachine:
             foreign = identify_foreign_peer(data)
             if foreign is not None:
                 return self._end(speaks_telnet(foreign), actions)
-        self._handle(self.parser.feed(data), actions, now)
+        self._handle(self.parser.feed(data), actions, now, more_waiting)
         if self.parser.has_held_text:
             return self._start(Timer.QUIET, QUIET_FLUSH_SECONDS, actions)
         return self._cancel(Timer.QUIET, actions)
@@ -216,13 +248,20 @@ class SessionMachine:
         prompt, self._leave_at = self._leave_at, None
         if prompt is None or self.state is State.ENDED:
             return []
-        actions: list[Action] = []
+        return self._leave(prompt, [])
+
+    def _leave(self, prompt: Prompt, actions: list[Action]) -> list[Action]:
+        """The detach's next line at ``prompt``, or the close when none is left to send."""
         self._set_state(State.DETACHING, actions)
         line = self._detach_line(prompt, actions)
+        if line is None and self._continues >= DETACH_CONTINUES:
+            return self._end(kept_prompting(self._continues), actions)
         if line is None:
             return self._end_without_eof(actions)
         self._note_sent(line, prompt)
         actions += (Send(line), Echo(line, prompt))
+        if line == "c" and self.keeps_connection:  # rpdb and celery end the stream instead
+            actions.append(CheckTaken())
         return actions
 
     def timer_fired(self, timer: Timer, now: float) -> list[Action]:
@@ -232,9 +271,47 @@ class SessionMachine:
             return []
         if timer is Timer.QUIET:
             return self._handle(self.parser.flush_partial(), [], now)
-        if timer is Timer.DRAIN:
-            return self._end(SessionEnd(Ending.DETACHED), [])
+        if timer is Timer.DOUBT:
+            prompt, self._doubt = self._doubt, None
+            actions: list[Action] = []
+            if prompt is not None:  # no clean prompt came: the text after it was a thread's
+                self._on_prompt(prompt, actions, now)
+            return actions
+        if timer is Timer.TAKEN or timer is Timer.DRAIN:
+            return [CheckTaken()]
         return self._end(silent_peer(self.first_byte_timeout), [])
+
+    def taken(self, unread: Optional[int]) -> list[Action]:
+        """After ``CheckTaken``: the bytes the server has not read (None: cannot be known).
+
+        The detach's ``c`` is confirmed by the end of the stream (rpdb, celery) or, on a server
+        that keeps its connection, by the server having read it: then the program runs on and
+        the session can close at once (nothing of ours is left for it to read as a quit).
+        """
+        if self.state is not State.DETACHING:
+            return []
+        actions: list[Action] = []
+        if self._reprompted:
+            self._reprompted = False
+            prompt, self._leave_at = self._leave_at, None
+            if not unread and prompt is not None:  # read, yet pdb prompts: the `c` was lost
+                return self._leave(prompt, actions)
+        drained = Timer.DRAIN not in self._timers
+        if unread:  # the `c` waits in the server's buffer: pdb is busy, or about to read it
+            if drained:
+                if self._drains >= DRAIN_EXTENSIONS:
+                    return self._end(continue_not_confirmed(unread), actions)
+                self._drains += 1
+                self._start(Timer.DRAIN, DRAIN_SECONDS, actions)
+            self._taken_pause = min(self._taken_pause * 2, TAKEN_LAST_CHECK)
+            return self._start(Timer.TAKEN, self._taken_pause, actions)
+        if self.keeps_connection and (unread == 0 or drained):
+            # Read: the program runs on. Unknown (not this machine) after the drain: closing
+            # leaves nothing unread on our side, and pdb reads the `c` before our end of stream.
+            return self._end(SessionEnd(Ending.DETACHED), actions)
+        if drained:  # rpdb, celery: no end of stream after the `c`
+            return self._end(continue_not_confirmed(unread), actions)
+        return actions
 
     def connection_ended(self, error: Optional[str]) -> list[Action]:
         """The connection ended: EOF (``None``), or it broke (``error`` says how)."""
@@ -248,10 +325,20 @@ class SessionMachine:
     # -- prompts -----------------------------------------------------------------------------
 
     def _handle(
-        self, events: list[Event], actions: list[Action], now: Optional[float]
+        self,
+        events: list[Event],
+        actions: list[Action],
+        now: Optional[float],
+        more_waiting: bool = False,
     ) -> list[Action]:
-        """Act on one read's events; ``now`` is when they arrived (None: they hold no prompt)."""
-        ahead = self._answer_ahead(events, actions, now)
+        """Act on one read's events; ``now`` is when they arrived (None: they hold no prompt).
+
+        Only the read's last event, with nothing waiting behind it, is a clean prompt: pdb
+        writes its prompt and then blocks reading, so nothing of pdb's follows a real one.
+        """
+        last = events[-1] if events else None
+        clean = last if isinstance(last, Prompt) and not more_waiting else None
+        ahead = self._answer_ahead(events, clean, actions, now)
         for event in events:
             if self._query is not None:
                 self._query_event(event, actions)
@@ -260,12 +347,33 @@ class SessionMachine:
             elif ahead is not None and event is ahead.prompt:
                 self.watch.at_prompt()
                 actions.append(ahead)
-            elif isinstance(event, Prompt):
+            elif event is clean:
                 self._on_prompt(event, actions, now)
+            elif isinstance(event, Prompt):
+                self._on_unsure_prompt(event, actions, now)
         return actions
 
+    def _on_unsure_prompt(
+        self, prompt: Prompt, actions: list[Action], now: Optional[float]
+    ) -> None:
+        """A prompt that more text followed before it was answered."""
+        if self.keeps_connection:
+            self._show(prompt.text, actions)  # remote-pdb: only pdb writes there, so not pdb's
+        elif not self.queue and not self._leaving and self.state is not State.DETACHING:
+            self._on_prompt(prompt, actions, now)  # the user sees what follows, and decides
+        else:
+            # A real prompt that another thread printed after, or a look-alike: a clean prompt
+            # within DOUBT_SECONDS settles it; none means it was the real one.
+            self._doubt = prompt
+            self._show(prompt.text, actions)
+            self._start(Timer.DOUBT, DOUBT_SECONDS, actions)
+
     def _answer_ahead(
-        self, events: list[Event], actions: list[Action], now: Optional[float]
+        self,
+        events: list[Event],
+        clean: Optional[Prompt],
+        actions: list[Action],
+        now: Optional[float],
     ) -> Optional[Echo]:
         """Send the queued answer to a read's last prompt before showing the output before it.
 
@@ -273,14 +381,25 @@ class SessionMachine:
         client's own work leaves the round trip of queued lines (``bench/``: per command).
         Returns the echo to give when the prompt's turn comes.
         """
-        if not self.queue or self._query is not None or len(events) < 2:
+        if clean is None or not self.queue or self._query is not None or len(events) < 2:
             return None
-        prompt = events[-1]
-        if not isinstance(prompt, Prompt) or any(isinstance(e, Prompt) for e in events[:-1]):
+        prompt = clean
+        if any(isinstance(e, Prompt) for e in events[:-1]) or self.state is State.DETACHING:
             return None
+        if (
+            self._may_set_breakpoints(events)
+            and line_effect(self.queue[0]).asks is Ending.CONTINUED
+        ):
+            return None  # a breakpoint this reply sets is to be cleared before this `c`
+        self._settle_doubt(actions)
         self._reach_prompt(prompt, now)
         line = self._send_queued(prompt, actions)
         return Echo(line, prompt)
+
+    def _may_set_breakpoints(self, events: list[Event]) -> bool:
+        if self.keeps_connection:
+            return False
+        return any(isinstance(e, Output) and "reakpoint " in e.text for e in events)
 
     def _query_event(self, event: Event, actions: list[Action]) -> None:
         assert self._query is not None
@@ -294,13 +413,26 @@ class SessionMachine:
                 self._answer(event, actions)  # the user typed while the query ran
 
     def _on_prompt(self, prompt: Prompt, actions: list[Action], now: Optional[float]) -> None:
+        self._settle_doubt(actions)
         self.watch.at_prompt()
         self._reach_prompt(prompt, now)
+        if self.state is State.DETACHING and self._continues:
+            # After the detach's `c`: the prompt that reads it (the `c` went at a look-alike),
+            # or the `c` was lost. The server's unread bytes tell (``taken``).
+            self._reprompted = True
+            self._leave_at = prompt
+            actions.append(CheckTaken())
+            return
         if self.queue or self._leaving:
             self._answer(prompt, actions)
             return
         self._set_state(State.AT_PROMPT, actions)
         actions.append(AskUser(prompt))
+
+    def _settle_doubt(self, actions: list[Action]) -> None:
+        """A clean prompt came: the doubtful one before it was a look-alike."""
+        self._doubt = None
+        self._cancel(Timer.DOUBT, actions)
 
     def _reach_prompt(self, prompt: Prompt, now: Optional[float]) -> None:
         self.prompt = prompt
@@ -325,19 +457,49 @@ class SessionMachine:
         if prompt.kind.is_python:
             return None  # no safe way out of interact (docs/protocol.md section 4): close
         if self.watch.breakpoints:
-            return "cl " + " ".join(str(number) for number in sorted(self.watch.breakpoints))
+            return self._clear_line()
+        if self._continues >= DETACH_CONTINUES:
+            return None  # pdb keeps prompting after `c`: nothing else would leave
+        self._continues += 1
+        self._taken_pause = TAKEN_FIRST_CHECK
         if Timer.DRAIN not in self._timers:  # a second from the first `c`, however often sent
             self._start(Timer.DRAIN, DRAIN_SECONDS, actions)
         return "c"
 
+    def _clear_line(self) -> str:
+        """``cl N..`` for the breakpoints seen set; they count as gone once it is sent (pdb
+        deletes every valid number of the list, so asking twice could only loop)."""
+        numbers = sorted(self.watch.breakpoints)
+        self.watch.breakpoints.clear()
+        return "cl " + " ".join(map(str, numbers))
+
     # -- sending -----------------------------------------------------------------------------
 
     def _send_queued(self, prompt: Prompt, actions: list[Action]) -> str:
-        line = self.queue.popleft()
+        line = self.queue[0]
+        if self._clears_first(line, prompt):
+            # The `c` stays queued for the next prompt (one line per prompt).
+            numbers = sorted(self.watch.breakpoints)
+            actions.append(Notice(wording.cleared_before_continue(numbers)))
+            line = self._clear_line()
+        else:
+            self.queue.popleft()
         resumes = self._note_sent(line, prompt) is Ending.CONTINUED
         self._set_state(State.RUNNING if resumes else State.BUSY, actions)
         actions.append(Send(line))
         return line
+
+    def _clears_first(self, line: str, prompt: Prompt) -> bool:
+        """A ``c`` (alone or in ``;;``) with breakpoints left, on a server that closes on ``c``:
+        a breakpoint hit after the session would fire into a closed socket (BrokenPipeError in
+        the program, docs/protocol.md section 4). remote-pdb keeps the connection, so they stay.
+        """
+        return (
+            bool(self.watch.breakpoints)
+            and prompt.kind.is_debugger
+            and not self.keeps_connection
+            and line_effect(line).asks is Ending.CONTINUED
+        )
 
     def _note_sent(self, line: str, prompt: Prompt) -> Optional[Ending]:
         """Take note of what sending ``line`` at ``prompt`` does; returns the end it asks for."""
@@ -389,7 +551,7 @@ class SessionMachine:
     def _end(self, end: SessionEnd, actions: list[Action]) -> list[Action]:
         if self.ended:
             return actions
-        for timer in list(self._timers):
+        for timer in Timer:  # in a fixed order: a set's order changes with the hash seed
             self._cancel(timer, actions)
         actions.append(Close())
         self._set_state(State.ENDED, actions)

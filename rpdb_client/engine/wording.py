@@ -13,10 +13,13 @@ Standard library only, and the engine's session types.
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from rpdb_client.engine.session import Ending, Session, SessionEnd
-from rpdb_client.host import WorkerTimeout
+from rpdb_client.engine.session_actions import Ending, SessionEnd
+
+if TYPE_CHECKING:  # the session machine says things too: it must not load sockets through here
+    from rpdb_client.engine.session import Session
+    from rpdb_client.host import WorkerTimeout
 
 # -- sessions, in both front ends ------------------------------------------------------------
 
@@ -112,6 +115,16 @@ def waiting(target: str, sessions_done: int, keys: str) -> str:
     """Waiting for a listener (``--wait``); ``keys`` are the ones that stop waiting."""
     again = " again" if sessions_done else ""
     return f"waiting{again} for a debugger on {target} ({keys} to stop)"
+
+
+def cleared_before_continue(numbers: list[int]) -> str:
+    """A ``c`` on a server that closes on ``c``: the session's breakpoints are cleared first."""
+    listed = ", ".join(map(str, numbers))
+    return (
+        f"clearing breakpoint(s) {listed} before c: this debugger closes the connection on c, "
+        "and a breakpoint hit with nobody connected kills the program (BrokenPipeError). "
+        "Set them again in the next session (--wait) if you need them"
+    )
 
 
 def lines_not_sent(count: int) -> str:

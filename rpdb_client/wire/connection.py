@@ -16,8 +16,15 @@ import os
 import re
 import select
 import socket
+import sys
 import time
 from typing import Optional, Protocol
+
+try:
+    import fcntl
+    import termios
+except ImportError:  # not a POSIX system: peeking does the same, a little slower
+    fcntl = termios = None  # type: ignore[assignment]
 
 from rpdb_client.errors import ConnectError, ConnectionLost, ConnectionRefused
 
@@ -33,7 +40,12 @@ REPLY_BUDGET = 0.005
 KNOCK_PAUSE = 0.0001
 """The pause between two refused attempts of ``Connection.open(knock_for=...)``."""
 _QUICKACK: Optional[int] = getattr(socket, "TCP_QUICKACK", None)
+_FIONREAD: Optional[int] = getattr(termios, "FIONREAD", None)
+_OUTQ: Optional[int] = getattr(termios, "TIOCOUTQ", None)
+"""Linux's SIOCOUTQ: bytes sent that the peer's kernel has not acknowledged yet."""
 _RESET_ERRORS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+_FOUR_BYTES = bytes(4)
+"""An ``int`` argument for ``ioctl``: it comes back unchanged exactly when the answer is 0."""
 
 
 class UnsendableLine(ValueError):
@@ -72,6 +84,7 @@ class Connection(asyncio.Protocol):
         """Done when the first bytes, or the end, arrived: the peer has said something."""
         self.received_bytes = False
         self.connected_at = time.monotonic()
+        self._fd = sock.fileno()
         self._poller = select.poll()
         self._poller.register(sock, select.POLLIN)
         self._arm_quickack()
@@ -226,6 +239,31 @@ class Connection(asyncio.Protocol):
         if self._transport is None or self._transport.is_closing():
             raise ConnectionLost("the connection is closed")
         self._transport.write((line + "\n").encode(encoding))
+
+    def bytes_waiting(self) -> bool:
+        """True if received bytes already wait in the socket (nothing is consumed).
+
+        Asked after a read that may end with a prompt: a prompt followed by more is not one.
+        """
+        if _FIONREAD is not None:
+            with contextlib.suppress(OSError):
+                return fcntl.ioctl(self._fd, _FIONREAD, _FOUR_BYTES) != _FOUR_BYTES
+        try:
+            return bool(self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except OSError:  # BlockingIOError: nothing waits
+            return False
+
+    def unacknowledged(self) -> Optional[int]:
+        """Bytes sent that have not reached the peer's kernel yet (None: cannot be known)."""
+        if self._transport is not None and self._transport.get_write_buffer_size():
+            return self._transport.get_write_buffer_size()
+        if _OUTQ is None:
+            return None
+        try:
+            queued = fcntl.ioctl(self._fd, _OUTQ, _FOUR_BYTES)
+        except OSError:
+            return None
+        return int.from_bytes(queued, sys.byteorder)
 
     def peer_has_closed(self) -> bool:
         """True if the peer's EOF already waits in the receive buffer (nothing is consumed)."""

@@ -42,6 +42,8 @@ class Harness:
                 done += self.run(self.machine.peer_open())
             if isinstance(action, act.CheckTaken):
                 done += self.run(self.machine.taken(self.unread))
+            if isinstance(action, act.CheckUnread):
+                done += self.run(self.machine.unread_at_prompt(self.unread))
         return done
 
 
@@ -131,6 +133,7 @@ _SHORT: dict[type, Callable[[Any], str]] = {
     act.CancelTimer: lambda a: f"cancel {a.timer.value}",
     act.ProbePeer: lambda a: "probe",
     act.CheckTaken: lambda a: "check taken",
+    act.CheckUnread: lambda a: "check unread",
     act.Replied: lambda a: f"reply {a.text!r}",
     act.Close: lambda a: "close",
     act.Ended: _ended,

@@ -355,6 +355,29 @@ LOOK_ALIKES: dict[str, Script] = {  # issue 11, item 7
         got_more(b"a\r\n(Pdb) "), ["show 'a\\n'", "show '(Pdb) '"],
         got(b"\r\n(Pdb) "), ["send p 2", "show '\\n'", "echo (Pdb) p 2"],
     ),
+    "a prompt alone while a line awaits its answer, that line unread: a look-alike": (
+        typed("p 1"), [],
+        typed("p 2"), [],
+        got(b"(Pdb) "), ["state busy", "send p 1", "echo (Pdb) p 1"],
+        unread(4), [],
+        got(b"(Pdb) "), ["check unread"],
+        unread(0), [],
+        got(b"1\n(Pdb) "), ["send p 2", "show '1\\n'", "echo (Pdb) p 2"],
+    ),
+    "a prompt alone, nothing of ours unread: answered": (
+        typed("x = 1"), [],
+        typed("p 2"), [],
+        got(b"(Pdb) "), ["state busy", "send x = 1", "echo (Pdb) x = 1"],
+        unread(0), [],
+        got(b"(Pdb) "), ["check unread", "send p 2", "echo (Pdb) p 2"],
+    ),
+    "remote-pdb keeps early lines, and only pdb writes there: no check": (
+        typed("x = 1"), [],
+        typed("p 2"), [],
+        got(b"> f\r\n(Pdb) "), ["state busy", "send x = 1", "show '> f\\n'",
+                                 "echo (Pdb) x = 1"],
+        got(b"(Pdb) "), ["send p 2", "echo (Pdb) p 2"],
+    ),
 }  # fmt: skip
 
 DETACH_CONFIRMED: dict[str, Script] = {  # issue 11, items 7 and 14

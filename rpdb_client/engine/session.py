@@ -23,7 +23,7 @@ from rpdb_client.engine.identity import Identity
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
 from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
-from rpdb_client.host import find_connection
+from rpdb_client.host import ServerQueue
 from rpdb_client.wire.asciify import to_ascii
 from rpdb_client.wire.connection import Connection, check_line
 from rpdb_client.wire.parser import Parser, Prompt
@@ -79,6 +79,7 @@ class Session:
         self._state_waiters: list[asyncio.Event] = []
         self._reply: Optional[asyncio.Future[str]] = None
         self._send_failed = False
+        self._server_queue: Optional[ServerQueue] = None
         self.state = State.STARTING
         """The state as the listener was told it (the machine's, once its actions are done)."""
         self.connected_at = connection.connected_at
@@ -251,10 +252,14 @@ class Session:
             elif isinstance(action, act.ProbePeer):
                 if not self.connection.peer_has_closed():
                     self._do(self._machine.peer_open())
+            elif isinstance(action, act.CheckUnread):
+                self._do(self._machine.unread_at_prompt(self._unread_by_peer()))
             elif isinstance(action, act.CheckTaken):
                 self._do(self._machine.taken(self._unread_by_peer()))
             elif isinstance(action, act.Close):
                 self.connection.close()
+                if self._server_queue is not None:
+                    self._server_queue.close()
             elif isinstance(action, act.Ended) and not self._ended.done():
                 self._ended.set_result(action.end)
 
@@ -267,11 +272,9 @@ class Session:
         pending = self.connection.unacknowledged()
         if pending:
             return pending
-        try:
-            info = find_connection(self.connection.local, self.connection.peer)
-        except OSError:
-            return None
-        return None if info is None else info.unread
+        if self._server_queue is None:
+            self._server_queue = ServerQueue(self.connection.local, self.connection.peer)
+        return self._server_queue()
 
     def _send(self, line: str) -> None:
         try:

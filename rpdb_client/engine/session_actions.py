@@ -205,6 +205,18 @@ class CheckTaken(_Action):
     __slots__ = ()
 
 
+class CheckUnread(_Action):
+    """About to answer a prompt that came alone: call ``unread_at_prompt()`` with the bytes the
+    server has not read yet (None: cannot be known).
+
+    A line of ours still unread means this prompt is not pdb's answer to it (a look-alike
+    fooled the session before): sending another would put two lines in the server's buffer,
+    and rpdb and celery drop the second (docs/protocol.md section 3).
+    """
+
+    __slots__ = ()
+
+
 class Replied(_Action):
     """The side query's reply: the text before its prompt."""
 
@@ -231,5 +243,5 @@ class Ended(_Action):
 
 Action = Union[
     Send, Echo, Show, Notice, AskUser, StateChanged, StartTimer, CancelTimer, ProbePeer,
-    CheckTaken, Replied, Close, Ended,
+    CheckTaken, CheckUnread, Replied, Close, Ended,
 ]  # fmt: skip

@@ -14,9 +14,15 @@ The rules, in one place (``MAY_FOLLOW`` in session_actions is the state graph):
 ==============  ==================================  ==============================================
 state           event                               actions, then the state
 ==============  ==================================  ==============================================
-any             a prompt, a line queued             send it (one line per prompt: rpdb drops
+any             a clean prompt, a line queued       send it (one line per prompt: rpdb drops
                                                     input that comes early): BUSY, or RUNNING
                                                     after a ``continue``
+any             a clean prompt, a ``c`` queued,     ``cl N..`` first, and a notice; the ``c`` at
+                breakpoints seen, not remote-pdb    the next prompt (docs/protocol.md section 4)
+BUSY, RUNNING   a prompt alone, a line queued,      ``CheckUnread``: a line of ours the server has
+                not remote-pdb                      not read means a look-alike: send nothing
+any             a prompt with more after it         remote-pdb: output. Others: a line queued
+                (same read, or bytes waiting)       waits DOUBT for a clean prompt, else goes
 any             a prompt, nothing queued            ask the user: AT_PROMPT
 any             a prompt, nothing queued, leaving   probe the peer, then the prompt's way out:
                                                     ``end``, ``n``, ``cl N..`` and at last ``c``
@@ -28,9 +34,18 @@ RUNNING         detach, close_running, finish       close: ENDED (continued); a 
                                                     breakpoints left waits for a prompt
 any             EOF                                 the ending by the state and the last command
                                                     (``session_endings``): ENDED
-DETACHING       the drain timer                     close: ENDED (detached)
+DETACHING       the detach's ``c`` sent, remote-pdb ``CheckTaken``: read by the server: close,
+                                                    ENDED (detached); unread: ask again (TAKEN)
+DETACHING       a prompt after the ``c``            ``CheckTaken``: unread, it reads the ``c``;
+                                                    read: the ``c`` was lost, again (3 at most)
+DETACHING       the drain timer                     remote-pdb (unknown peer): close, detached;
+                                                    the ``c`` unread: wait on (4 times); else
+                                                    close, saying it was not confirmed
 STARTING        the first-byte timer, telnet        close: ENDED (not a pdb)
 ==============  ==================================  ==============================================
+
+A prompt is *clean* when nothing came after it: it ends its read and the driver found no more
+bytes waiting (pdb writes its prompt, then blocks reading; docs/protocol.md section 2).
 """
 
 from __future__ import annotations
@@ -53,6 +68,7 @@ from rpdb_client.engine.session_actions import (
     AskUser,
     CancelTimer,
     CheckTaken,
+    CheckUnread,
     Close,
     Echo,
     Ended,
@@ -122,6 +138,9 @@ class SessionMachine:
         """A prompt came after the detach's ``c``: was the ``c`` read (lost) or still waiting?"""
         self._drains = 0
         self._taken_pause = TAKEN_FIRST_CHECK
+        self._alone: Optional[Prompt] = None
+        """The last prompt, when its read held no output (an empty reply, or a look-alike)."""
+        self._check_at: Optional[Prompt] = None
 
     # -- what the driver may ask -------------------------------------------------------------
 
@@ -338,6 +357,8 @@ class SessionMachine:
         """
         last = events[-1] if events else None
         clean = last if isinstance(last, Prompt) and not more_waiting else None
+        if clean is not None:
+            self._alone = clean if not any(isinstance(e, Output) for e in events) else None
         ahead = self._answer_ahead(events, clean, actions, now)
         for event in events:
             if self._query is not None:
@@ -439,8 +460,16 @@ class SessionMachine:
         if self.state is not State.AT_PROMPT and self.state is not State.DETACHING:
             self.stopped_at = self.stopped_at or now
 
-    def _answer(self, prompt: Prompt, actions: list[Action]) -> list[Action]:
-        """The one line this prompt gets: the next queued one, or (after a probe) the detach's."""
+    def _answer(self, prompt: Prompt, actions: list[Action], checked: bool = False) -> list[Action]:
+        """The one line this prompt gets: the next queued one, or (after a probe) the detach's.
+
+        A prompt that came alone while a line of ours awaited its answer is checked first: a
+        thread's ``(Pdb) `` looks exactly like it (``CheckUnread``).
+        """
+        if not checked and prompt is self._alone and self._awaits_answer():
+            self._check_at = prompt
+            actions.append(CheckUnread())
+            return actions
         if self.queue:
             line = self._send_queued(prompt, actions)
             actions.append(Echo(line, prompt))
@@ -448,6 +477,21 @@ class SessionMachine:
             self._leave_at = prompt
             actions.append(ProbePeer())
         return actions
+
+    def _awaits_answer(self) -> bool:
+        """A line went out and this prompt may be its answer, on a server that drops a line
+        read together with another (remote-pdb keeps both, and only pdb writes there)."""
+        busy = self.state is State.BUSY or self.state is State.RUNNING
+        return busy and not self.keeps_connection
+
+    def unread_at_prompt(self, unread: Optional[int]) -> list[Action]:
+        """After ``CheckUnread``: the bytes the server has not read (None: cannot be known)."""
+        prompt, self._check_at = self._check_at, None
+        if prompt is None or self.ended or prompt is not self.prompt:
+            return []
+        if unread:  # a line of ours waits unread: this prompt was not pdb's answer to it
+            return []
+        return self._answer(prompt, [], checked=True)
 
     def _detach_line(self, prompt: Prompt, actions: list[Action]) -> Optional[str]:
         if prompt.kind is PromptKind.COMMANDS:

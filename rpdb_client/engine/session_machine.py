@@ -50,123 +50,46 @@ bytes waiting (pdb writes its prompt, then blocks reading; docs/protocol.md sect
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Optional
 
 from rpdb_client.engine import wording
-from rpdb_client.engine.output_watch import OutputWatch
 from rpdb_client.engine.session_actions import (
-    DETACH_CONTINUES,
     DOUBT_SECONDS,
-    DRAIN_EXTENSIONS,
-    DRAIN_SECONDS,
-    MAY_FOLLOW,
     QUIET_FLUSH_SECONDS,
-    TAKEN_FIRST_CHECK,
-    TAKEN_LAST_CHECK,
     Action,
     AskUser,
-    CancelTimer,
     CheckTaken,
     CheckUnread,
-    Close,
     Echo,
-    Ended,
     Ending,
     Notice,
     ProbePeer,
     Replied,
     Send,
     SessionEnd,
-    Show,
-    StartTimer,
     State,
-    StateChanged,
     Timer,
 )
 from rpdb_client.engine.session_endings import (
-    ASCII_ADVICE,
-    NO_EFFECT,
-    continue_not_confirmed,
     end_at_eof,
-    end_without_eof,
-    kept_prompting,
     line_effect,
     silent_peer,
     speaks_telnet,
 )
-from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind, identify_foreign_peer
+from rpdb_client.engine.session_leaving import SessionLeaving
+from rpdb_client.wire.parser import Event, Output, Prompt, PromptKind, identify_foreign_peer
 
 
-class SessionMachine:
+class SessionMachine(SessionLeaving):
     """One session's state and decisions; each method takes an event and returns actions."""
 
-    def __init__(
-        self,
-        extra_prompts: tuple[str, ...] = (),
-        *,
-        first_byte_timeout: float = 5.0,
-        ascii_only: bool = False,
-    ) -> None:
-        self.parser = Parser(extra_prompts)
-        self.first_byte_timeout = first_byte_timeout
-        self.ascii_only = ascii_only
-        """The driver escapes non-ASCII input (``--ascii``): no advice to use it."""
-        self.state = State.STARTING
-        self.prompt: Optional[Prompt] = None
-        self.stopped_at: Optional[float] = None
-        """When the current stop began (the first prompt after the program moved)."""
-        self.stop_number = 0
-        """Grows with every line sent but side queries: what was learnt at a prompt is stale."""
-        self.watch = OutputWatch()
-        self.queue: deque[str] = deque()
-        self._leaving = False
-        """Detach at the next prompt with nothing queued (``finish`` or ``detach``)."""
-        self._leave_at: Optional[Prompt] = None
-        self._asked_end: Optional[Ending] = None
-        """How EOF ends the session after the last line sent (None: as a loss)."""
-        self._received_any = False
-        self._timers: set[Timer] = set()
-        self._query: Optional[list[str]] = None
-        """The text of the side query's reply so far, while one is in flight."""
-        self._doubt: Optional[Prompt] = None
-        """A prompt that more text followed before it was answered (rpdb, celery: perhaps
-        another thread's print after a real prompt, perhaps a look-alike)."""
-        self._continues = 0
-        """How many ``c`` this detach sent."""
-        self._reprompted = False
-        """A prompt came after the detach's ``c``: was the ``c`` read (lost) or still waiting?"""
-        self._drains = 0
-        self._taken_pause = TAKEN_FIRST_CHECK
-        self._alone: Optional[Prompt] = None
-        """The last prompt, when its read held no output (an empty reply, or a look-alike)."""
-        self._check_at: Optional[Prompt] = None
-
     # -- what the driver may ask -------------------------------------------------------------
-
-    @property
-    def ended(self) -> bool:
-        return self.state is State.ENDED
-
-    @property
-    def expects_reply(self) -> bool:
-        """A line was sent and no prompt came back yet (the connection may read on at once)."""
-        return self.state is State.BUSY or self.state is State.DETACHING or self._query is not None
 
     @property
     def may_query(self) -> bool:
         """Idle at pdb's own prompt: at ``(com) `` a query would be recorded, at ``>>> `` run."""
         prompt = self._idle_prompt()
         return prompt is not None and prompt.kind is PromptKind.PDB and not self.queue
-
-    @property
-    def keeps_connection(self) -> bool:
-        """remote-pdb (CRLF) keeps the connection after ``c``; rpdb, celery and others close.
-
-        Only pdb writes to remote-pdb's connection (other threads' prints stay on the server's
-        stdout, docs/protocol.md section 1).
-        """
-        return self.parser.saw_crlf
 
     def _idle_prompt(self) -> Optional[Prompt]:
         """The prompt the server waits at, unless a side query is in flight."""
@@ -262,27 +185,6 @@ class SessionMachine:
             return self._start(Timer.QUIET, QUIET_FLUSH_SECONDS, actions)
         return self._cancel(Timer.QUIET, actions)
 
-    def peer_open(self) -> list[Action]:
-        """The probe found the peer still there: leave at the prompt (after ``ProbePeer``)."""
-        prompt, self._leave_at = self._leave_at, None
-        if prompt is None or self.state is State.ENDED:
-            return []
-        return self._leave(prompt, [])
-
-    def _leave(self, prompt: Prompt, actions: list[Action]) -> list[Action]:
-        """The detach's next line at ``prompt``, or the close when none is left to send."""
-        self._set_state(State.DETACHING, actions)
-        line = self._detach_line(prompt, actions)
-        if line is None and self._continues >= DETACH_CONTINUES:
-            return self._end(kept_prompting(self._continues), actions)
-        if line is None:
-            return self._end_without_eof(actions)
-        self._note_sent(line, prompt)
-        actions += (Send(line), Echo(line, prompt))
-        if line == "c" and self.keeps_connection:  # rpdb and celery end the stream instead
-            actions.append(CheckTaken())
-        return actions
-
     def timer_fired(self, timer: Timer, now: float) -> list[Action]:
         """A timer this machine started ran out at ``now``."""
         self._timers.discard(timer)
@@ -299,38 +201,6 @@ class SessionMachine:
         if timer is Timer.TAKEN or timer is Timer.DRAIN:
             return [CheckTaken()]
         return self._end(silent_peer(self.first_byte_timeout), [])
-
-    def taken(self, unread: Optional[int]) -> list[Action]:
-        """After ``CheckTaken``: the bytes the server has not read (None: cannot be known).
-
-        The detach's ``c`` is confirmed by the end of the stream (rpdb, celery) or, on a server
-        that keeps its connection, by the server having read it: then the program runs on and
-        the session can close at once (nothing of ours is left for it to read as a quit).
-        """
-        if self.state is not State.DETACHING:
-            return []
-        actions: list[Action] = []
-        if self._reprompted:
-            self._reprompted = False
-            prompt, self._leave_at = self._leave_at, None
-            if not unread and prompt is not None:  # read, yet pdb prompts: the `c` was lost
-                return self._leave(prompt, actions)
-        drained = Timer.DRAIN not in self._timers
-        if unread:  # the `c` waits in the server's buffer: pdb is busy, or about to read it
-            if drained:
-                if self._drains >= DRAIN_EXTENSIONS:
-                    return self._end(continue_not_confirmed(unread), actions)
-                self._drains += 1
-                self._start(Timer.DRAIN, DRAIN_SECONDS, actions)
-            self._taken_pause = min(self._taken_pause * 2, TAKEN_LAST_CHECK)
-            return self._start(Timer.TAKEN, self._taken_pause, actions)
-        if self.keeps_connection and (unread == 0 or drained):
-            # Read: the program runs on. Unknown (not this machine) after the drain: closing
-            # leaves nothing unread on our side, and pdb reads the `c` before our end of stream.
-            return self._end(SessionEnd(Ending.DETACHED), actions)
-        if drained:  # rpdb, celery: no end of stream after the `c`
-            return self._end(continue_not_confirmed(unread), actions)
-        return actions
 
     def connection_ended(self, error: Optional[str]) -> list[Action]:
         """The connection ended: EOF (``None``), or it broke (``error`` says how)."""
@@ -437,12 +307,7 @@ class SessionMachine:
         self._settle_doubt(actions)
         self.watch.at_prompt()
         self._reach_prompt(prompt, now)
-        if self.state is State.DETACHING and self._continues:
-            # After the detach's `c`: the prompt that reads it (the `c` went at a look-alike),
-            # or the `c` was lost. The server's unread bytes tell (``taken``).
-            self._reprompted = True
-            self._leave_at = prompt
-            actions.append(CheckTaken())
+        if self._after_continue(prompt, actions):
             return
         if self.queue or self._leaving:
             self._answer(prompt, actions)
@@ -454,11 +319,6 @@ class SessionMachine:
         """A clean prompt came: the doubtful one before it was a look-alike."""
         self._doubt = None
         self._cancel(Timer.DOUBT, actions)
-
-    def _reach_prompt(self, prompt: Prompt, now: Optional[float]) -> None:
-        self.prompt = prompt
-        if self.state is not State.AT_PROMPT and self.state is not State.DETACHING:
-            self.stopped_at = self.stopped_at or now
 
     def _answer(self, prompt: Prompt, actions: list[Action], checked: bool = False) -> list[Action]:
         """The one line this prompt gets: the next queued one, or (after a probe) the detach's.
@@ -493,30 +353,6 @@ class SessionMachine:
             return []
         return self._answer(prompt, [], checked=True)
 
-    def _detach_line(self, prompt: Prompt, actions: list[Action]) -> Optional[str]:
-        if prompt.kind is PromptKind.COMMANDS:
-            return "end"
-        if prompt.kind is PromptKind.QUESTION:
-            return "n"
-        if prompt.kind.is_python:
-            return None  # no safe way out of interact (docs/protocol.md section 4): close
-        if self.watch.breakpoints:
-            return self._clear_line()
-        if self._continues >= DETACH_CONTINUES:
-            return None  # pdb keeps prompting after `c`: nothing else would leave
-        self._continues += 1
-        self._taken_pause = TAKEN_FIRST_CHECK
-        if Timer.DRAIN not in self._timers:  # a second from the first `c`, however often sent
-            self._start(Timer.DRAIN, DRAIN_SECONDS, actions)
-        return "c"
-
-    def _clear_line(self) -> str:
-        """``cl N..`` for the breakpoints seen set; they count as gone once it is sent (pdb
-        deletes every valid number of the list, so asking twice could only loop)."""
-        numbers = sorted(self.watch.breakpoints)
-        self.watch.breakpoints.clear()
-        return "cl " + " ".join(map(str, numbers))
-
     # -- sending -----------------------------------------------------------------------------
 
     def _send_queued(self, prompt: Prompt, actions: list[Action]) -> str:
@@ -532,72 +368,3 @@ class SessionMachine:
         self._set_state(State.RUNNING if resumes else State.BUSY, actions)
         actions.append(Send(line))
         return line
-
-    def _clears_first(self, line: str, prompt: Prompt) -> bool:
-        """A ``c`` (alone or in ``;;``) with breakpoints left, on a server that closes on ``c``:
-        a breakpoint hit after the session would fire into a closed socket (BrokenPipeError in
-        the program, docs/protocol.md section 4). remote-pdb keeps the connection, so they stay.
-        """
-        return (
-            bool(self.watch.breakpoints)
-            and prompt.kind.is_debugger
-            and not self.keeps_connection
-            and line_effect(line).asks is Ending.CONTINUED
-        )
-
-    def _note_sent(self, line: str, prompt: Prompt) -> Optional[Ending]:
-        """Take note of what sending ``line`` at ``prompt`` does; returns the end it asks for."""
-        self.stop_number += 1
-        # Only a line read at the debugger's own prompt is a pdb command: `c` inside a
-        # `commands` list or at `>>> ` does not resume the program.
-        effect = line_effect(line) if prompt.kind.is_debugger else NO_EFFECT
-        self._asked_end = effect.asks
-        if effect.interact:
-            self.parser.expect_interact = True
-        elif effect.question:
-            self.parser.expect_question = True
-        if effect.asks is Ending.CONTINUED:
-            self.stopped_at = None  # the program moves
-        return effect.asks
-
-    # -- states, timers and endings ----------------------------------------------------------
-
-    def _set_state(self, state: State, actions: list[Action]) -> None:
-        if state is not self.state:
-            assert state in MAY_FOLLOW[self.state], f"{self.state} -> {state}"
-            self.state = state
-            actions.append(StateChanged(state))
-
-    def _start(self, timer: Timer, seconds: float, actions: list[Action]) -> list[Action]:
-        if self.ended:
-            return actions  # a timer asked for by the read that ended the session
-        self._timers.add(timer)
-        actions.append(StartTimer(timer, seconds))
-        return actions
-
-    def _cancel(self, timer: Timer, actions: list[Action]) -> list[Action]:
-        if self._timers and timer in self._timers:  # mostly none: an Enum hashes in Python
-            self._timers.discard(timer)
-            actions.append(CancelTimer(timer))
-        return actions
-
-    def _show(self, text: str, actions: list[Action]) -> list[Action]:
-        if self.watch.feed(text) and not self.ascii_only:
-            actions.append(Notice(ASCII_ADVICE))
-        actions.append(Show(text))
-        return actions
-
-    def _end_without_eof(self, actions: Optional[list[Action]] = None) -> list[Action]:
-        """Close while the connection is still open."""
-        end = end_without_eof(self.state, self.prompt)
-        return self._end(end, [] if actions is None else actions)
-
-    def _end(self, end: SessionEnd, actions: list[Action]) -> list[Action]:
-        if self.ended:
-            return actions
-        for timer in Timer:  # in a fixed order: a set's order changes with the hash seed
-            self._cancel(timer, actions)
-        actions.append(Close())
-        self._set_state(State.ENDED, actions)
-        actions.append(Ended(end))
-        return actions

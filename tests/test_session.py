@@ -8,7 +8,6 @@ for the transport, which the line-mode and side-query tests exercise against rea
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
 
 from rpdb_client.engine.session import Ending, Session, SessionEnd, State
 from rpdb_client.errors import ConnectionLost
@@ -34,9 +33,6 @@ class RecordingConnection:
 
     def bytes_waiting(self) -> bool:
         return False
-
-    def unacknowledged(self) -> Optional[int]:
-        return None
 
     def close(self) -> None:
         pass

@@ -266,15 +266,12 @@ class Session:
     def _unread_by_peer(self) -> Optional[int]:
         """Bytes we sent that the debugger has not read yet; None when that cannot be known.
 
-        Ours still unacknowledged count too; the rest is the server socket's receive queue,
-        which the kernel tells when the server is on this machine (docs/protocol.md section 5).
+        The kernel tells when the server is on this machine (docs/protocol.md section 5): what
+        its socket received of ours and has not read, and what has not reached it yet.
         """
-        pending = self.connection.unacknowledged()
-        if pending:
-            return pending
         if self._server_queue is None:
             self._server_queue = ServerQueue(self.connection.local, self.connection.peer)
-        return self._server_queue()
+        return self._server_queue(self.connection.bytes_sent)
 
     def _send(self, line: str) -> None:
         try:

@@ -16,7 +16,6 @@ import os
 import re
 import select
 import socket
-import sys
 import time
 from typing import Optional, Protocol
 
@@ -41,8 +40,7 @@ KNOCK_PAUSE = 0.0001
 """The pause between two refused attempts of ``Connection.open(knock_for=...)``."""
 _QUICKACK: Optional[int] = getattr(socket, "TCP_QUICKACK", None)
 _FIONREAD: Optional[int] = getattr(termios, "FIONREAD", None)
-_OUTQ: Optional[int] = getattr(termios, "TIOCOUTQ", None)
-"""Linux's SIOCOUTQ: bytes sent that the peer's kernel has not acknowledged yet."""
+
 _RESET_ERRORS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
 _FOUR_BYTES = bytes(4)
 """An ``int`` argument for ``ioctl``: it comes back unchanged exactly when the answer is 0."""
@@ -83,6 +81,8 @@ class Connection(asyncio.Protocol):
         self.first_data: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         """Done when the first bytes, or the end, arrived: the peer has said something."""
         self.received_bytes = False
+        self.bytes_sent = 0
+        """Every byte handed to the transport so far (the server's count is compared with it)."""
         self.connected_at = time.monotonic()
         self._fd = sock.fileno()
         self._poller = select.poll()
@@ -238,7 +238,9 @@ class Connection(asyncio.Protocol):
         check_line(line)
         if self._transport is None or self._transport.is_closing():
             raise ConnectionLost("the connection is closed")
-        self._transport.write((line + "\n").encode(encoding))
+        data = (line + "\n").encode(encoding)
+        self._transport.write(data)
+        self.bytes_sent += len(data)
 
     def bytes_waiting(self) -> bool:
         """True if received bytes already wait in the socket (nothing is consumed).
@@ -252,18 +254,6 @@ class Connection(asyncio.Protocol):
             return bool(self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
         except OSError:  # BlockingIOError: nothing waits
             return False
-
-    def unacknowledged(self) -> Optional[int]:
-        """Bytes sent that have not reached the peer's kernel yet (None: cannot be known)."""
-        if self._transport is not None and self._transport.get_write_buffer_size():
-            return self._transport.get_write_buffer_size()
-        if _OUTQ is None:
-            return None
-        try:
-            queued = fcntl.ioctl(self._fd, _OUTQ, _FOUR_BYTES)
-        except OSError:
-            return None
-        return int.from_bytes(queued, sys.byteorder)
 
     def peer_has_closed(self) -> bool:
         """True if the peer's EOF already waits in the receive buffer (nothing is consumed)."""

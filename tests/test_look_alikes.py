@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import pytest
 from debuggee import Debuggee, run_client
+from terminal import CTRL_D, PASTE_END, PASTE_START, Terminal
 
 Start = Callable[..., Debuggee]
 KINDS = ("rpdb", "remote_pdb", "celery")
@@ -53,3 +54,24 @@ def test_data_holding_prompts_loses_no_piped_line(debuggee: Start, kind: str) ->
     assert_every_line_took_effect(record, count)
     assert result.stdout.count("(Pdb) more\n") == 2 * count  # the data, shown as it came
     assert "detached: the program continues" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["rpdb", "celery"])
+def test_a_paste_in_the_repl_while_a_thread_prints_prompts_loses_no_line(
+    debuggee: Start, terminal: Callable[..., Terminal], kind: str
+) -> None:
+    program = debuggee(kind, "look_alikes", env={"TARGET_LOOK_ALIKE": "partial"})
+    term = terminal("--port", str(program.port), "--no-history")
+    term.wait_for(lambda t: "at prompt" in t.text(), "the first prompt")
+    count = 30
+    lines = [f"got.append({n})" for n in range(1, count + 1)] + ["p 'all' + 'sent'"]
+    term.send(PASTE_START + "\n".join(lines) + "\n" + PASTE_END)
+    term.send("\r")
+
+    def all_sent(t: Terminal) -> bool:
+        return "'allsent'" in t.text() and "queued" not in t.text()
+
+    term.wait_for(all_sent, "the pasted lines run", timeout=30)
+    term.send(CTRL_D)
+    assert term.wait_exit() == 0
+    assert_every_line_took_effect(program.finish(), count)

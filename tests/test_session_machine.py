@@ -419,6 +419,12 @@ DETACH_CONFIRMED: dict[str, Script] = {  # issue 11, items 7 and 14
         fired(Timer.DRAIN), ["check taken", "close", "state ended",
                              "end detached: the debugger did not end the session after the c"],
     ),
+    "a pdb on a socket keeps the connection: the c read, no prompt back, is a detach": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],
+        unread(0), [],
+        fired(Timer.DRAIN), ["check taken", "close", "state ended", "end detached"],
+    ),
     "the c unread while pdb is busy: the drain waits longer, then says so": (
         got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
         detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],

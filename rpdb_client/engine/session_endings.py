@@ -106,11 +106,9 @@ def end_without_eof(state: State, prompt: Optional[Prompt]) -> SessionEnd:
 def continue_not_confirmed(unread: Optional[int]) -> SessionEnd:
     """A detach's ``c`` went out, and neither an end of stream nor the server confirmed it.
 
-    ``unread``: what the server had not read of ours (None: unknown, 0: it read the ``c``).
+    ``unread``: what the server had not read of ours (None: unknown).
     """
-    if unread is None:
-        return SessionEnd(Ending.DETACHED, _NO_END)
-    return SessionEnd(Ending.DETACHED, _NOT_READ if unread else _READ_NOT_ENDED)
+    return SessionEnd(Ending.DETACHED, _NO_END if unread is None else _NOT_READ)
 
 
 def kept_prompting(times: int) -> SessionEnd:
@@ -159,10 +157,6 @@ _KEPT_PROMPTING = (
 )
 _NO_END = (
     "the debugger did not end the session after the c: if it did not read it as a command, the "
-    "program gets BdbQuit when pdb reads again"
-)
-_READ_NOT_ENDED = (
-    "the debugger read the c without ending the session: if it was not read as a command, the "
     "program gets BdbQuit when pdb reads again"
 )
 _SILENT_PEER = (

@@ -84,11 +84,15 @@ class SessionLeaving(SessionCore):
                 self._start(Timer.DRAIN, DRAIN_SECONDS, actions)
             self._taken_pause = min(self._taken_pause * 2, TAKEN_LAST_CHECK)
             return self._start(Timer.TAKEN, self._taken_pause, actions)
-        if self.keeps_connection and (unread == 0 or drained):
-            # Read: the program runs on. Unknown (not this machine) after the drain: closing
-            # leaves nothing unread on our side, and pdb reads the `c` before our end of stream.
+        if unread == 0 and (self.keeps_connection or drained):
+            # Read, and no prompt came back: the program runs on (a pdb on a socket keeps the
+            # connection too, without saying so by its line endings).
             return self._end(SessionEnd(Ending.DETACHED), actions)
-        if drained:  # rpdb, celery: no end of stream after the `c`
+        if drained and unread is None and self.keeps_connection:
+            # Not this machine: closing leaves nothing unread on our side, and pdb reads the
+            # `c` before our end of stream (docs/protocol.md section 4).
+            return self._end(SessionEnd(Ending.DETACHED), actions)
+        if drained:  # no end of stream after the `c`, and nothing says it was read
             return self._end(continue_not_confirmed(unread), actions)
         return actions
 

@@ -278,8 +278,8 @@ class SessionMachine(SessionLeaving):
         if any(isinstance(e, Prompt) for e in events[:-1]) or self.state is State.DETACHING:
             return None
         if (
-            self._may_set_breakpoints(events)
-            and line_effect(self.queue[0]).asks is Ending.CONTINUED
+            line_effect(self.queue[0]).asks is Ending.CONTINUED
+            and self._may_set_breakpoints(events)  # a scan of the reply: only before a `c`
         ):
             return None  # a breakpoint this reply sets is to be cleared before this `c`
         self._settle_doubt(actions)

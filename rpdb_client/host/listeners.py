@@ -89,9 +89,6 @@ class SocketInfo:
     state: int
     uid: int
     inode: int
-    unread: Optional[int] = None
-    """Bytes in the socket's receive queue that its owner has not read yet (sock_diag's
-    ``idiag_rqueue``); None from the ``/proc/net`` fallback."""
 
 
 class NetlinkUnavailable(OSError):
@@ -294,11 +291,11 @@ def _connection_netlink(local: tuple[str, int], remote: tuple[str, int]) -> Opti
         for msg in _netlink_messages(request):
             fam, state = _MSG_HEAD.unpack_from(msg)[:2]
             sport, dport = _PORTS.unpack_from(msg, 4)
-            rqueue, _, uid, inode = _MSG_TAIL.unpack_from(msg, _MSG_TAIL_OFFSET)[1:]
+            uid, inode = _MSG_TAIL.unpack_from(msg, _MSG_TAIL_OFFSET)[3:]
             if state == _TCP_LISTEN:  # the kernel's lookup falls back to a listener on src
                 return None
             src, dst = _unpack_address(fam, msg[8:24]), _unpack_address(fam, msg[24:40])
-            return SocketInfo((src, sport), (dst, dport), state, uid, inode, rqueue)
+            return SocketInfo((src, sport), (dst, dport), state, uid, inode)
     except FileNotFoundError:
         return None
     return None

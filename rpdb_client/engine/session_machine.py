@@ -5,9 +5,11 @@ which prompt, how a session ends, the safe way out, side queries, and the timers
 asyncio driver (:mod:`rpdb_client.engine.session`) feeds it events through its methods (bytes
 received, a line typed, a timer fired, end of input, detach, the connection's end) and carries
 out the actions they return (:mod:`rpdb_client.engine.session_actions`), in order. It imports no
-asyncio, no socket and no clock: time comes in with the events that need it. Imports: the
-standard library, ``wire``'s parser, ``vocabulary`` (what a command does), and the engine's
-session actions, session endings and output watch.
+asyncio, no socket and no clock: time comes in with the events that need it, and what only the
+kernel knows (bytes waiting, bytes the server has not read) comes back as the driver's answer to
+an action. The rules of the way out are :mod:`~rpdb_client.engine.session_leaving`'s, the state
+they share :mod:`~rpdb_client.engine.session_core`'s. Imports: the standard library, ``wire``'s
+parser, and the engine's session core, leaving rules, actions, endings and wording.
 
 The rules, in one place (``MAY_FOLLOW`` in session_actions is the state graph):
 

@@ -72,14 +72,16 @@ def build_query(owner: Optional[str], marker: str) -> str:
 def parse_reply(text: str, marker: str) -> Optional[list[str]]:
     """The names in a query's reply, or None when the reply is not the expected answer.
 
-    Only a line that is exactly the tuple's ``repr`` counts: an exception (``*** NameError``),
-    another thread's output or anything else yields None. CRLF (remote-pdb) is fine.
+    Only a line that ends with exactly the tuple's ``repr`` counts (another thread's unfinished
+    line may come before it: a ``print`` writes its newline apart): an exception
+    (``*** NameError``), another thread's output or anything else yields None. CRLF is fine.
     """
     start = f"('{marker}', ["
     for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith(start):
+        at = line.find(start)  # after another thread's unfinished line, if one came first
+        if at < 0:
             continue
+        line = line[at:].strip()
         try:
             value = ast.literal_eval(line)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -103,11 +105,13 @@ def unrelated_text(text: str, marker: str) -> str:
     elsewhere and belongs on the screen.
     """
     start = f"('{marker}', "
-    kept = [
-        line
-        for line in text.splitlines(keepends=True)
-        if not line.lstrip().startswith((start, "*** "))
-    ]
+    kept = []
+    for line in text.splitlines(keepends=True):
+        at = line.find(start)
+        if at >= 0:
+            kept.append(line[:at])  # another thread's unfinished line, written just before
+        elif not line.lstrip().startswith("*** "):
+            kept.append(line)
     return "".join(kept)
 
 

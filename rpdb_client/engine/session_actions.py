@@ -67,6 +67,9 @@ DRAIN_EXTENSIONS = 4
 """How often the drain is extended while the debugger has not read the ``c`` yet (it is busy)."""
 DETACH_CONTINUES = 3
 """The most ``c`` lines one detach sends (a prompt after a ``c`` read means it was lost)."""
+RESEND_WAIT = 0.1
+"""How long a prompt after a ``c`` that rpdb or celery read waits for their end of stream (it
+comes within a millisecond) before the ``c`` is sent again: another thread may print prompts."""
 QUIET_FLUSH_SECONDS = 0.3
 """Silence after which a held partial line (possible custom prompt) is shown."""
 DOUBT_SECONDS = 0.25

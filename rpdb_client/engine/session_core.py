@@ -76,6 +76,8 @@ class SessionCore:
         self._continues = 0
         """How many ``c`` this detach sent."""
         self._reprompted = False
+        self._resend_at: Optional[Prompt] = None
+        """The prompt to send the ``c`` again at, unless the end of stream comes first."""
         """A prompt came after the detach's ``c``: was the ``c`` read (lost) or still waiting?"""
         self._drains = 0
         self._taken_pause = TAKEN_FIRST_CHECK

@@ -16,6 +16,7 @@ from rpdb_client.engine.session_actions import (
     DETACH_CONTINUES,
     DRAIN_EXTENSIONS,
     DRAIN_SECONDS,
+    RESEND_WAIT,
     TAKEN_FIRST_CHECK,
     TAKEN_LAST_CHECK,
     Action,
@@ -74,7 +75,15 @@ class SessionLeaving(SessionCore):
             self._reprompted = False
             prompt, self._leave_at = self._leave_at, None
             if not unread and prompt is not None:  # read, yet pdb prompts: the `c` was lost
-                return self._leave(prompt, actions)
+                if self.keeps_connection:  # only pdb writes there
+                    return self._leave(prompt, actions)
+                # Or another thread printed a prompt after pdb read the `c`: then the end of
+                # stream follows at once. Send again only when it does not come.
+                self._resend_at = prompt
+                return self._start(Timer.TAKEN, RESEND_WAIT, actions)
+        resend, self._resend_at = self._resend_at, None
+        if resend is not None and not unread:
+            return self._leave(resend, actions)
         drained = Timer.DRAIN not in self._timers
         if unread:  # the `c` waits in the server's buffer: pdb is busy, or about to read it
             if drained:

@@ -39,7 +39,8 @@ any             EOF                                 the ending by the state and 
 DETACHING       the detach's ``c`` sent, remote-pdb ``CheckTaken``: read by the server: close,
                                                     ENDED (detached); unread: ask again (TAKEN)
 DETACHING       a prompt after the ``c``            ``CheckTaken``: unread, it reads the ``c``;
-                                                    read: the ``c`` was lost, again (3 at most)
+                                                    read: lost, again (3 at most; rpdb, celery:
+                                                    unless their end of stream comes in 0.1 s)
 DETACHING       the drain timer                     remote-pdb (unknown peer): close, detached;
                                                     the ``c`` unread: wait on (4 times); else
                                                     close, saying it was not confirmed

@@ -26,6 +26,8 @@ Step = Callable[["Harness"], list[act.Action]]
 class Harness:
     machine: SessionMachine
     peer_gone: bool = False
+    unread: Optional[int] = None
+    """What the driver answers ``CheckTaken`` with (None: the peer is not on this machine)."""
     now: float = 100.0
     states: list[act.State] = field(default_factory=list)
 
@@ -38,6 +40,10 @@ class Harness:
                 self.states.append(action.state)
             if isinstance(action, act.ProbePeer) and not self.peer_gone:
                 done += self.run(self.machine.peer_open())
+            if isinstance(action, act.CheckTaken):
+                done += self.run(self.machine.taken(self.unread))
+            if isinstance(action, act.CheckUnread):
+                done += self.run(self.machine.unread_at_prompt(self.unread))
         return done
 
 
@@ -96,6 +102,21 @@ def peer_gone(h: Harness) -> list[act.Action]:
     return []
 
 
+def unread(count: Optional[int]) -> Step:
+    """From now on the server has ``count`` bytes of ours unread (None: cannot be known)."""
+
+    def set_unread(h: Harness) -> list[act.Action]:
+        h.unread = count
+        return []
+
+    return set_unread
+
+
+def got_more(data: bytes) -> Step:
+    """Bytes arrived, and more already wait behind them."""
+    return lambda h: h.machine.received(data, h.now, more_waiting=True)
+
+
 def _ended(action: act.Ended) -> str:
     head = re.split(r"[,:.]", action.end.detail)[0]
     return f"end {action.end.ending.value}" + (f": {head}" if head else "")
@@ -111,6 +132,8 @@ _SHORT: dict[type, Callable[[Any], str]] = {
     act.StartTimer: lambda a: f"start {a.timer.value} {a.seconds:g}s",
     act.CancelTimer: lambda a: f"cancel {a.timer.value}",
     act.ProbePeer: lambda a: "probe",
+    act.CheckTaken: lambda a: "check taken",
+    act.CheckUnread: lambda a: "check unread",
     act.Replied: lambda a: f"reply {a.text!r}",
     act.Close: lambda a: "close",
     act.Ended: _ended,

@@ -95,7 +95,9 @@ def test_nested_debug(debuggee: Start, kind: str) -> None:
     assert "LEAVING RECURSIVE DEBUGGER" in result.stdout
 
 
-@pytest.mark.parametrize("kind", ["remote_pdb", "pdb"])
+# A pdb on a socket is not known to keep its connection after `c`: its breakpoints are cleared
+# at the `c` (test_safety.py), so the command list below would never run there.
+@pytest.mark.parametrize("kind", ["remote_pdb"])
 def test_commands_list_and_breakpoints_cleared_on_detach(debuggee: Start, kind: str) -> None:
     program = debuggee(kind, "steps")
     script = f"b {line_of('loop body')}\ncommands 1\np 'hit', i\nend\nc\n"

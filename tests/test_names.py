@@ -300,3 +300,13 @@ def test_unrelated_text_keeps_other_threads_output_only() -> None:
     reply = f"tick 1\n('{marker}', ['a', 'b'])\ntick 2\n"
     assert unrelated_text(reply, marker) == "tick 1\ntick 2\n"
     assert unrelated_text("*** NameError: name 'x' is not defined\n", marker) == ""
+
+
+def test_a_reply_after_another_threads_unfinished_line_is_still_the_answer() -> None:
+    # `print("tick 6")` writes its newline apart: pdb's reply can land between the two writes.
+    from rpdb_client.engine.frame_names import unrelated_text
+
+    marker = "rpdbconnectabc123"
+    reply = f"tick 6('{marker}', ['a', 'b'])\n"
+    assert parse_reply(reply, marker) == ["a", "b"]
+    assert unrelated_text(reply, marker) == "tick 6"

@@ -19,11 +19,13 @@ from session_script import (
     finish,
     fired,
     got,
+    got_more,
     peer_gone,
     play,
     query,
     start,
     typed,
+    unread,
 )
 
 from rpdb_client.engine.python_prompts import VERSION_AT_CONSOLE
@@ -136,13 +138,13 @@ LINES: dict[str, Script] = {
         got(b"> /srv/app.py(3)f()\n-> x\n(Pdb) "),
         ["state busy", "send p i", "show '> /srv/app.py(3)f()\\n-> x\\n'", "echo (Pdb) p i"],
     ),
-    "a read with two prompts is answered one prompt at a time": (
+    "a read with two prompts: only the last is pdb's (one line was sent)": (
         typed("p 1"), [],
         typed("p 2"), [],
-        typed("p 3"), [],
         got(b"(Pdb) "), ["state busy", "send p 1", "echo (Pdb) p 1"],
         got(b"1\n(Pdb) 2\n(Pdb) "),
-        ["show '1\\n'", "send p 2", "echo (Pdb) p 2", "show '2\\n'", "send p 3", "echo (Pdb) p 3"],
+        ["show '1\\n'", "show '(Pdb) '", "start doubt 0.25s", "show '2\\n'", "cancel doubt",
+         "send p 2", "echo (Pdb) p 2"],
     ),
     "a line typed at the prompt goes at once": (
         got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
@@ -219,10 +221,11 @@ LEAVING: dict[str, Script] = {
          "probe", "start drain 1s", "send c", "echo (Pdb) c"],
         eof, ["cancel drain", "close", "state ended", "end detached"],
     ),
-    "detach: remote-pdb sends no EOF after c, the drain timer closes": (
-        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
-        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],
-        fired(Timer.DRAIN), ["close", "state ended", "end detached"],
+    "detach: remote-pdb sends no EOF after c; not on this machine, the drain closes": (
+        got(b"> f\r\n(Pdb) "), ["show '> f\\n'", "state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c",
+                 "check taken"],
+        fired(Timer.DRAIN), ["check taken", "close", "state ended", "end detached"],
     ),
     "detach while busy waits for the prompt": (
         got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
@@ -308,8 +311,8 @@ LEAVING: dict[str, Script] = {
         typed("c"), ["state running", "send c", "echo (Pdb) c"],
         finish, ["close", "state ended", "end continued"],
     ),
-    "finish after c with breakpoints: wait for the stop, to clear them": (
-        got(b"Breakpoint 2 at /srv/app.py:9\n(Pdb) "),
+    "finish after c with breakpoints (remote-pdb): wait for the stop, to clear them": (
+        got(b"Breakpoint 2 at /srv/app.py:9\r\n(Pdb) "),
         ["show 'Breakpoint 2 at /srv/app.py:9\\n'", "state at prompt", "ask (Pdb)"],
         typed("c"), ["state running", "send c", "echo (Pdb) c"],
         finish, [],
@@ -320,6 +323,192 @@ LEAVING: dict[str, Script] = {
         peer_gone, [],
         finish, ["probe"],
         eof, ["close", "state ended", "end lost: the debugger closed the connection at a prompt"],
+    ),
+}  # fmt: skip
+
+BREAKPOINT = b"Breakpoint 1 at /srv/app.py:9\n(Pdb) "
+BREAKPOINT_SHOWN = ["show 'Breakpoint 1 at /srv/app.py:9\\n'", "state at prompt", "ask (Pdb)"]
+DELETED = b"Deleted breakpoint 1 at /srv/app.py:9\n(Pdb) "
+DELETED_SHOWN = "show 'Deleted breakpoint 1 at /srv/app.py:9\\n'"
+CLEARING = "notice clearing breakpoint(s) 1 before c"
+
+CONTINUING: dict[str, Script] = {  # issue 11, item 2
+    "c with breakpoints on a server that closes on c: cleared first, and said": (
+        got(BREAKPOINT), BREAKPOINT_SHOWN,
+        typed("c"), [CLEARING, "state busy", "send cl 1", "echo (Pdb) cl 1"],
+        got(DELETED), [DELETED_SHOWN, "state running", "send c", "echo (Pdb) c"],
+        eof, ["close", "state ended", "end continued"],
+    ),
+    "a c queued behind the b that sets the breakpoint": (
+        typed("b 9"), [],
+        typed("c"), [],
+        got(b"(Pdb) "), ["state busy", "send b 9", "echo (Pdb) b 9"],
+        got(BREAKPOINT), ["show 'Breakpoint 1 at /srv/app.py:9\\n'", CLEARING, "send cl 1",
+                          "echo (Pdb) cl 1"],
+    ),
+    "cont and continue too": (
+        got(BREAKPOINT), BREAKPOINT_SHOWN,
+        typed("continue"), [CLEARING, "state busy", "send cl 1", "echo (Pdb) cl 1"],
+        got(DELETED), [DELETED_SHOWN, "state running", "send continue", "echo (Pdb) continue"],
+    ),
+    "a c inside ;; too": (
+        got(BREAKPOINT), BREAKPOINT_SHOWN,
+        typed("p 1;;cont"), [CLEARING, "state busy", "send cl 1", "echo (Pdb) cl 1"],
+        got(DELETED), [DELETED_SHOWN, "state running", "send p 1;;cont", "echo (Pdb) p 1;;cont"],
+        eof, ["close", "state ended", "end continued"],
+    ),
+    "a clear that fails is not asked again: the c follows": (
+        got(BREAKPOINT), BREAKPOINT_SHOWN,
+        typed("c"), [CLEARING, "state busy", "send cl 1", "echo (Pdb) cl 1"],
+        got(b"*** Breakpoint 1 already deleted\n(Pdb) "),
+        ["show '*** Breakpoint 1 already deleted\\n'", "state running", "send c", "echo (Pdb) c"],
+    ),
+    "without breakpoints the c goes at once": (
+        got(b"Deleted breakpoint 1 at /srv/app.py:9\n(Pdb) "), [DELETED_SHOWN, "state at prompt",
+                                                                  "ask (Pdb)"],
+        typed("c"), ["state running", "send c", "echo (Pdb) c"],
+    ),
+    "remote-pdb keeps its connection: the breakpoints stay, to stop again": (
+        got(b"Breakpoint 1 at /srv/app.py:9\r\n(Pdb) "), BREAKPOINT_SHOWN,
+        typed("c"), ["state running", "send c", "echo (Pdb) c"],
+    ),
+    "a c recorded in a command list clears nothing": (
+        got(BREAKPOINT), BREAKPOINT_SHOWN,
+        typed("commands 1"), ["state busy", "send commands 1", "echo (Pdb) commands 1"],
+        got(b"(com) "), ["state at prompt", "ask (com)"],
+        typed("c"), ["state busy", "send c", "echo (com) c"],
+    ),
+}  # fmt: skip
+
+LOOK_ALIKES: dict[str, Script] = {  # issue 11, item 7
+    "a prompt with more bytes waiting behind it is not answered; the clean one is": (
+        typed("p 1"), [],
+        typed("p 2"), [],
+        got(b"(Pdb) "), ["state busy", "send p 1", "echo (Pdb) p 1"],
+        got_more(b"x\n(Pdb) "), ["show 'x\\n'", "show '(Pdb) '", "start doubt 0.25s"],
+        got(b"\n1\n(Pdb) "), ["cancel doubt", "send p 2", "show '\\n1\\n'", "echo (Pdb) p 2"],
+    ),
+    "rpdb: a thread printed after a real prompt: answered once no clean prompt came": (
+        typed("p 1"), [],
+        got(b"(Pdb) tick 3\n"), ["show '(Pdb) '", "start doubt 0.25s", "show 'tick 3\\n'"],
+        fired(Timer.DOUBT), ["state busy", "send p 1", "echo (Pdb) p 1"],
+    ),
+    "rpdb, nothing queued: the user is asked, and sees what followed": (
+        got(b"(Pdb) tick 3\n"), ["state at prompt", "ask (Pdb)", "show 'tick 3\\n'"],
+    ),
+    "remote-pdb: only pdb writes there, so a prompt with text after it is output": (
+        got(b"> f\r\n(Pdb) "), ["show '> f\\n'", "state at prompt", "ask (Pdb)"],
+        typed("p data"), ["state busy", "send p data", "echo (Pdb) p data"],
+        got(b"a\r\n(Pdb) \r\nb\r\n(Pdb) "),
+        ["show 'a\\n'", "show '(Pdb) '", "show '\\nb\\n'", "state at prompt", "ask (Pdb)"],
+    ),
+    "remote-pdb: a look-alike at the end of a read, with more waiting, is output": (
+        got(b"> f\r\n(Pdb) "), ["show '> f\\n'", "state at prompt", "ask (Pdb)"],
+        typed("p data"), ["state busy", "send p data", "echo (Pdb) p data"],
+        typed("p 2"), [],
+        got_more(b"a\r\n(Pdb) "), ["show 'a\\n'", "show '(Pdb) '"],
+        got(b"\r\n(Pdb) "), ["send p 2", "show '\\n'", "echo (Pdb) p 2"],
+    ),
+    "a prompt alone while a line awaits its answer, that line unread: a look-alike": (
+        typed("p 1"), [],
+        typed("p 2"), [],
+        got(b"(Pdb) "), ["state busy", "send p 1", "echo (Pdb) p 1"],
+        unread(4), [],
+        got(b"(Pdb) "), ["check unread"],
+        unread(0), [],
+        got(b"1\n(Pdb) "), ["send p 2", "show '1\\n'", "echo (Pdb) p 2"],
+    ),
+    "a prompt alone, nothing of ours unread: answered": (
+        typed("x = 1"), [],
+        typed("p 2"), [],
+        got(b"(Pdb) "), ["state busy", "send x = 1", "echo (Pdb) x = 1"],
+        unread(0), [],
+        got(b"(Pdb) "), ["check unread", "send p 2", "echo (Pdb) p 2"],
+    ),
+    "remote-pdb keeps early lines, and only pdb writes there: no check": (
+        typed("x = 1"), [],
+        typed("p 2"), [],
+        got(b"> f\r\n(Pdb) "), ["state busy", "send x = 1", "show '> f\\n'",
+                                 "echo (Pdb) x = 1"],
+        got(b"(Pdb) "), ["send p 2", "echo (Pdb) p 2"],
+    ),
+}  # fmt: skip
+
+DETACH_CONFIRMED: dict[str, Script] = {  # issue 11, items 7 and 14
+    "remote-pdb on this machine: the detach ends once the server has read the c": (
+        unread(0), [],
+        got(b"> f\r\n(Pdb) "), ["show '> f\\n'", "state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c",
+                 "check taken", "cancel drain", "close", "state ended", "end detached"],
+    ),
+    "remote-pdb: the c not read yet, asked again until it is": (
+        unread(2), [],
+        got(b"> f\r\n(Pdb) "), ["show '> f\\n'", "state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c",
+                 "check taken", "start taken 0.0001s"],
+        fired(Timer.TAKEN), ["check taken", "start taken 0.0002s"],
+        unread(0), [],
+        fired(Timer.TAKEN), ["check taken", "cancel drain", "close", "state ended",
+                             "end detached"],
+    ),
+    "a prompt after the c, the c still unread: that prompt reads it, no second c": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],
+        unread(2), [],
+        got(b"1\n(Pdb) "), ["show '1\\n'", "check taken", "start taken 0.0001s"],
+        eof, ["cancel drain", "cancel taken", "close", "state ended", "end detached"],
+    ),
+    "remote-pdb: a prompt after the c was read: lost, sent again, three times at most": (
+        unread(0), [],
+        got(b"> f\r\n(Pdb) "), ["show '> f\\n'", "state at prompt", "ask (Pdb)"],
+        unread(2), [],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c",
+                 "check taken", "start taken 0.0001s"],
+        unread(0), [],
+        got(b"(Pdb) "), ["check taken", "send c", "echo (Pdb) c", "check taken",
+                         "cancel drain", "cancel taken", "close", "state ended", "end detached"],
+    ),
+    "rpdb: a prompt after the c was read waits for the end of stream, then sends it again": (
+        unread(0), [],
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],
+        got(b"(Pdb) "), ["check taken", "start taken 0.1s"],
+        fired(Timer.TAKEN), ["check taken", "send c", "echo (Pdb) c"],
+        got(b"(Pdb) "), ["check taken", "start taken 0.1s"],
+        fired(Timer.TAKEN), ["check taken", "send c", "echo (Pdb) c"],
+        got(b"(Pdb) "), ["check taken", "start taken 0.1s"],
+        fired(Timer.TAKEN), ["check taken", "cancel drain", "close", "state ended",
+                             "end detached: the debugger prompted again after each of 3 c"],
+    ),
+    "rpdb: a thread's prompt after the c was read: the end of stream comes, no second c": (
+        unread(0), [],
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],
+        got(b"(Pdb) "), ["check taken", "start taken 0.1s"],
+        eof, ["cancel drain", "cancel taken", "close", "state ended", "end detached"],
+    ),
+    "rpdb: no end of stream after the c is not called a detach that continues": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],
+        fired(Timer.DRAIN), ["check taken", "close", "state ended",
+                             "end detached: the debugger did not end the session after the c"],
+    ),
+    "a pdb on a socket keeps the connection: the c read, no prompt back, is a detach": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],
+        unread(0), [],
+        fired(Timer.DRAIN), ["check taken", "close", "state ended", "end detached"],
+    ),
+    "the c unread while pdb is busy: the drain waits longer, then says so": (
+        got(b"(Pdb) "), ["state at prompt", "ask (Pdb)"],
+        detach, ["probe", "state detaching", "start drain 1s", "send c", "echo (Pdb) c"],
+        unread(2), [],
+        *[step for pause in ("0.0001", "0.0002", "0.0004", "0.0008") for step in (
+            fired(Timer.DRAIN), ["check taken", "start drain 1s", f"start taken {pause}s"],
+        )],
+        fired(Timer.DRAIN), ["check taken", "cancel taken", "close", "state ended",
+                             "end detached: the debugger had not read the c when the client "
+                             "closed (a command still running?)"],
     ),
 }  # fmt: skip
 
@@ -391,7 +580,16 @@ TIMERS: dict[str, Script] = {
     ),
 }  # fmt: skip
 
-TABLES = {**ENDINGS, **LINES, **LEAVING, **QUERIES, **TIMERS}
+TABLES = {
+    **ENDINGS,
+    **LINES,
+    **LEAVING,
+    **CONTINUING,
+    **LOOK_ALIKES,
+    **DETACH_CONFIRMED,
+    **QUERIES,
+    **TIMERS,
+}
 
 
 @pytest.mark.parametrize("script", TABLES.values(), ids=TABLES.keys())

@@ -133,6 +133,9 @@ def test_a_coloured_location_line_is_tracked_as_plain_text() -> None:
         def attach(self, receiver: object) -> None:
             pass
 
+        def bytes_waiting(self) -> bool:
+            return False
+
         def close(self) -> None:
             pass
 

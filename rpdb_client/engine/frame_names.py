@@ -147,8 +147,9 @@ def parse_kinds(text: str, marker: str) -> Optional[dict[str, str]]:
 def parse_reply(text: str, marker: str) -> Optional[list[str]]:
     """The names in a query's reply, or None when the reply is not the expected answer.
 
-    Only a line that is exactly the tuple's ``repr`` counts: an exception (``*** NameError``),
-    another thread's output or anything else yields None. CRLF (remote-pdb) is fine.
+    Only a line that ends with exactly the tuple's ``repr`` counts (another thread's unfinished
+    line may come before it: a ``print`` writes its newline apart): an exception
+    (``*** NameError``), another thread's output or anything else yields None. CRLF is fine.
     """
     kinds = parse_kinds(text, marker)
     return None if kinds is None else list(kinds)

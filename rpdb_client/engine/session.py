@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Optional, Protocol
+from typing import Optional
 
 from rpdb_client.engine import session_actions as act
 from rpdb_client.engine.identity import Identity
@@ -26,36 +26,25 @@ from rpdb_client.engine.python_prompts import (
 )
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
 from rpdb_client.engine.session_endings import UNKNOWN_PROMPT_SECONDS, unknown_prompt
+from rpdb_client.engine.session_listener import UNSEEN, SessionListener
 from rpdb_client.engine.session_machine import SessionMachine
 from rpdb_client.errors import ConnectionLost
+from rpdb_client.host import ServerQueue
 from rpdb_client.wire.asciify import to_ascii
 from rpdb_client.wire.connection import Connection, check_line
 from rpdb_client.wire.parser import Parser, Prompt, PromptKind
 
+TAKEN_SPIN = 0.0005
+"""How long the driver asks again, without the event loop, whether the server read the ``c``."""
+
 __all__ = [  # the states and endings are the session's vocabulary for the front ends
+    "UNSEEN",
     "Ending",
     "Session",
     "SessionEnd",
     "SessionListener",
     "State",
 ]
-
-
-class SessionListener(Protocol):
-    """What a front end learns from the session, in order."""
-
-    def on_output(self, text: str) -> None: ...
-
-    def on_prompt(self, prompt: Prompt) -> None:
-        """The server waits and nothing is queued: the front end may ask the user."""
-
-    def on_sent(self, line: str, prompt: Prompt) -> None:
-        """A line was sent at ``prompt`` (a queued one, or one of the detach)."""
-
-    def on_state(self, state: State) -> None: ...
-
-    def on_notice(self, text: str) -> None:
-        """Advice from the session about the server (shown as the client's own words)."""
 
 
 class Session:
@@ -86,6 +75,7 @@ class Session:
         self._last_sent = ""
         self._quiet_partial: Optional[asyncio.TimerHandle] = None
         self._leaving = False  # finish() or detach() asked for
+        self._server_queue: Optional[ServerQueue] = None
         self.state = State.STARTING
         """The state as the listener was told it (the machine's, once its actions are done)."""
         self.connected_at = connection.connected_at
@@ -262,7 +252,8 @@ class Session:
 
     def on_data(self, data: bytes) -> None:
         """Bytes arrived (called by the connection, from the event loop's read callback)."""
-        self._do(self._machine.received(data, time.monotonic()))
+        more = self.connection.bytes_waiting()  # a prompt with more behind it is not one
+        self._do(self._machine.received(data, time.monotonic(), more))
         self._watch_partial_line()
 
     def _watch_partial_line(self) -> None:
@@ -329,10 +320,40 @@ class Session:
             elif isinstance(action, act.ProbePeer):
                 if not self.connection.peer_has_closed():
                     self._do(self._machine.peer_open())
+            elif isinstance(action, act.CheckUnread):
+                self._do(self._machine.unread_at_prompt(self._unread_by_peer()))
+            elif isinstance(action, act.CheckTaken):
+                self._do(self._machine.taken(self._unread_soon()))
             elif isinstance(action, act.Close):
                 self.connection.close()
+                if self._server_queue is not None:
+                    self._server_queue.close()
             elif isinstance(action, act.Ended) and not self._ended.done():
                 self._ended.set_result(action.end)
+
+    def _unread_by_peer(self) -> Optional[int]:
+        """Bytes we sent that the debugger has not read yet; None when that cannot be known.
+
+        The kernel tells when the server is on this machine (docs/protocol.md section 5): what
+        its socket received of ours and has not read, and what has not reached it yet.
+        """
+        if self._server_queue is None:
+            self._server_queue = ServerQueue(self.connection.local, self.connection.peer)
+        return self._server_queue(self.connection.bytes_sent)
+
+    def _unread_soon(self) -> Optional[int]:
+        """``_unread_by_peer``, asked again for up to TAKEN_SPIN while the server wakes up.
+
+        A debugger blocked reading takes a line within tens of microseconds, while a timer
+        through the event loop sleeps a millisecond at least (epoll's resolution): the
+        tracepoint recipe pays that at every stop (``bench/``: tracepoint).
+        """
+        deadline = time.monotonic() + TAKEN_SPIN
+        while True:
+            unread = self._unread_by_peer()
+            if not unread or time.monotonic() > deadline:
+                return unread
+            time.sleep(0)  # let the server run
 
     def _send(self, line: str) -> None:
         try:
@@ -363,26 +384,3 @@ class Session:
             waiter.set()
         self._state_waiters.clear()
         self._listener.on_state(state)
-
-
-class _Unseen:
-    """The listener of a session nobody looks at (one released right after connecting)."""
-
-    def on_output(self, text: str) -> None:
-        pass
-
-    def on_prompt(self, prompt: Prompt) -> None:
-        pass
-
-    def on_sent(self, line: str, prompt: Prompt) -> None:
-        pass
-
-    def on_state(self, state: State) -> None:
-        pass
-
-    def on_notice(self, text: str) -> None:
-        pass
-
-
-UNSEEN: SessionListener = _Unseen()
-"""For a session nobody looks at (one released right after connecting)."""

@@ -62,9 +62,22 @@ class SessionEnd:
 
 
 DRAIN_SECONDS = 1.0
-"""How long a detach waits for EOF after its ``c`` before closing anyway."""
+"""How long a detach waits for EOF (or for the server to read its ``c``) before closing anyway."""
+DRAIN_EXTENSIONS = 4
+"""How often the drain is extended while the debugger has not read the ``c`` yet (it is busy)."""
+DETACH_CONTINUES = 3
+"""The most ``c`` lines one detach sends (a prompt after a ``c`` read means it was lost)."""
+RESEND_WAIT = 0.1
+"""How long a prompt after a ``c`` that rpdb or celery read waits for their end of stream (it
+comes within a millisecond) before the ``c`` is sent again: another thread may print prompts."""
 QUIET_FLUSH_SECONDS = 0.3
 """Silence after which a held partial line (possible custom prompt) is shown."""
+DOUBT_SECONDS = 0.25
+"""How long a doubtful prompt (text followed it) waits for a clean one before it is answered."""
+TAKEN_FIRST_CHECK = 0.00005
+"""The first pause before asking again whether the server has read the detach's ``c``."""
+TAKEN_LAST_CHECK = 0.01
+"""The longest pause between two such questions (they double from the first)."""
 
 
 class Timer(enum.Enum):
@@ -76,6 +89,10 @@ class Timer(enum.Enum):
     """A partial line is held back as a possible prompt."""
     DRAIN = "drain"
     """A detach sent ``c`` and waits for EOF."""
+    DOUBT = "doubt"
+    """A prompt was followed by more text: it waits for a clean prompt."""
+    TAKEN = "taken"
+    """A detach's ``c`` was not read by the server yet: ask again."""
 
 
 # -- actions: what the driver does, in the order given ---------------------------------------
@@ -181,6 +198,28 @@ class ProbePeer(_Action):
     __slots__ = ()
 
 
+class CheckTaken(_Action):
+    """A detach's ``c`` went out: call ``taken()`` with the bytes the server has not read yet.
+
+    None when that cannot be known (the peer is not on this machine). The kernel knows the
+    server socket's receive queue (docs/protocol.md section 5): 0 means the ``c`` was read.
+    """
+
+    __slots__ = ()
+
+
+class CheckUnread(_Action):
+    """About to answer a prompt that came alone: call ``unread_at_prompt()`` with the bytes the
+    server has not read yet (None: cannot be known).
+
+    A line of ours still unread means this prompt is not pdb's answer to it (a look-alike
+    fooled the session before): sending another would put two lines in the server's buffer,
+    and rpdb and celery drop the second (docs/protocol.md section 3).
+    """
+
+    __slots__ = ()
+
+
 class Replied(_Action):
     """The side query's reply: the text before its prompt."""
 
@@ -206,6 +245,6 @@ class Ended(_Action):
 
 
 Action = Union[
-    Send, Echo, Show, Notice, AskUser, StateChanged, StartTimer, CancelTimer, ProbePeer, Replied,
-    Close, Ended,
+    Send, Echo, Show, Notice, AskUser, StateChanged, StartTimer, CancelTimer, ProbePeer,
+    CheckTaken, CheckUnread, Replied, Close, Ended,
 ]  # fmt: skip

@@ -16,7 +16,14 @@ import re
 from typing import NamedTuple, Optional
 
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
-from rpdb_client.vocabulary.commands import Command, Effect, PromptMode, find_command, split_command
+from rpdb_client.vocabulary.commands import (
+    Command,
+    Effect,
+    PromptMode,
+    find_command,
+    split_command,
+    split_commands,
+)
 from rpdb_client.wire.parser import Prompt, PromptKind
 
 
@@ -53,16 +60,24 @@ NO_EFFECT = LineEffect(None, interact=False, question=False)
 
 @functools.lru_cache(maxsize=1024)  # the same lines come again and again (n, s, p x)
 def line_effect(line: str) -> LineEffect:
-    """What ``line`` does when pdb reads it at its own prompt."""
-    word, argument = split_command(line)
-    command = find_command(word)
-    if command is None:
+    """What ``line`` does when pdb reads it at its own prompt.
+
+    pdb runs each ``;;`` piece as a command of its own (``p x;;c`` continues): the first piece
+    that ends the stop decides how EOF ends the session.
+    """
+    asks: Optional[Ending] = None
+    interact = question = False
+    for piece in split_commands(line) if ";;" in line else (line,):
+        word, argument = split_command(piece)
+        command = find_command(word)
+        if command is None:
+            continue
+        asks = asks or ending_asked_by(command)
+        interact = interact or command.enters is PromptMode.PYTHON
+        question = question or (command.asks_confirmation and not argument)
+    if asks is None and not interact and not question:
         return NO_EFFECT
-    return LineEffect(
-        ending_asked_by(command),
-        interact=command.enters is PromptMode.PYTHON,
-        question=command.asks_confirmation and not argument,
-    )
+    return LineEffect(asks, interact=interact, question=question)
 
 
 def end_at_eof(state: State, asked: Optional[Ending], received_any: bool) -> SessionEnd:
@@ -88,6 +103,19 @@ def end_without_eof(state: State, prompt: Optional[Prompt]) -> SessionEnd:
     if state is State.BUSY or state is State.STARTING:
         return SessionEnd(Ending.DETACHED, _LEFT_BUSY)
     return SessionEnd(Ending.DETACHED)
+
+
+def continue_not_confirmed(unread: Optional[int]) -> SessionEnd:
+    """A detach's ``c`` went out, and neither an end of stream nor the server confirmed it.
+
+    ``unread``: what the server had not read of ours (None: unknown).
+    """
+    return SessionEnd(Ending.DETACHED, _NO_END if unread is None else _NOT_READ)
+
+
+def kept_prompting(times: int) -> SessionEnd:
+    """pdb prompted again after each of the detach's ``times`` ``c``: the client gives up."""
+    return SessionEnd(Ending.DETACHED, _KEPT_PROMPTING.format(times))
 
 
 def silent_peer(seconds: float) -> SessionEnd:
@@ -156,6 +184,18 @@ _LEFT_STATEMENT = (
 )
 _LEFT_BUSY = (
     "closed without waiting for the next prompt: the program gets BdbQuit when pdb reads again"
+)
+_NOT_READ = (
+    "the debugger had not read the c when the client closed (a command still running?): the "
+    "program may get BdbQuit or BrokenPipeError when pdb reads or writes again"
+)
+_KEPT_PROMPTING = (
+    "the debugger prompted again after each of {} c: closed at its prompt, so the program gets "
+    "BdbQuit"
+)
+_NO_END = (
+    "the debugger did not end the session after the c: if it did not read it as a command, the "
+    "program gets BdbQuit when pdb reads again"
 )
 _SILENT_PEER = (
     "connected, but nothing was received within {:g} s. Likely causes: another client is "

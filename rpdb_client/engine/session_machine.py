@@ -1,115 +1,96 @@
 """The session's decisions, without I/O: events in, actions out (docs/protocol.md sections 3, 4).
 
 Owns everything that decides what a session does, like h11's ``_state.py``: which line goes out at
-which prompt, how a session ends, the safe way out, side queries, the timers it needs. The asyncio
-driver (:mod:`rpdb_client.engine.session`) feeds it events (bytes, a typed line, a timer, end of
-input, detach, the connection's end) and carries out the actions they return, in order; no
-asyncio, socket or clock here. The rules (``MAY_FOLLOW`` in session_actions is the state graph):
+which prompt, how a session ends, the safe way out, side queries, and the timers it needs. The
+asyncio driver (:mod:`rpdb_client.engine.session`) feeds it events through its methods (bytes
+received, a line typed, a timer fired, end of input, detach, the connection's end) and carries
+out the actions they return (:mod:`rpdb_client.engine.session_actions`), in order. It imports no
+asyncio, no socket and no clock: time comes in with the events that need it, and what only the
+kernel knows (bytes waiting, bytes the server has not read) comes back as the driver's answer to
+an action. The rules of the way out are :mod:`~rpdb_client.engine.session_leaving`'s, the state
+they share :mod:`~rpdb_client.engine.session_core`'s. Imports: the standard library, ``wire``'s
+parser, and the engine's session core, leaving rules, actions, endings and wording.
+
+The rules, in one place (``MAY_FOLLOW`` in session_actions is the state graph):
 
 ==============  ==================================  ==============================================
 state           event                               actions, then the state
 ==============  ==================================  ==============================================
-any             a prompt, a line queued             send it (one per prompt: rpdb drops early
-                                                    input): BUSY, or RUNNING after ``continue``
+any             a clean prompt, a line queued       send it (one line per prompt: rpdb drops
+                                                    input that comes early): BUSY, or RUNNING
+                                                    after a ``continue``
+any             a clean prompt, a ``c`` queued,     ``cl N..`` first, and a notice; the ``c`` at
+                breakpoints seen, not remote-pdb    the next prompt (docs/protocol.md section 4)
+BUSY, RUNNING   a prompt alone, a line queued,      ``CheckUnread``: a line of ours the server has
+                not remote-pdb                      not read means a look-alike: send nothing
+any             a prompt with more after it         remote-pdb: output. Others: a line queued
+                (same read, or bytes waiting)       waits DOUBT for a clean prompt, else goes
 any             a prompt, nothing queued            ask the user: AT_PROMPT
-any             a prompt, nothing queued, leaving   probe the peer, then ``end``, ``n``, ``cl N``,
-                                                    ``c`` and the drain timer: DETACHING
-AT_PROMPT       a line, finish, detach; a query     as at a prompt; a query's reply is not shown
+any             a prompt, nothing queued, leaving   probe the peer, then the prompt's way out:
+                                                    ``end``, ``n``, ``cl N..`` and at last ``c``
+                                                    with the drain timer: DETACHING
+AT_PROMPT       a line typed, finish, detach        as at a prompt (the server waits at one)
+AT_PROMPT       a side query (``(Pdb)`` only)       send it; its reply is kept, not shown
 BUSY, STARTING  finish, detach                      wait for the next prompt
-RUNNING         detach, close_running, finish       close: ENDED (continued), or with breakpoints
-                                                    left a finish waits for a prompt
-any             EOF                                 ENDED, as the state and last line say
+RUNNING         detach, close_running, finish       close: ENDED (continued); a finish with
+                                                    breakpoints left waits for a prompt
+any             EOF                                 the ending by the state and the last command
+                                                    (``session_endings``): ENDED
 any             pdb failed the last line (syntax)   drop the queued lines that go on its block
-DETACHING       the drain timer                     close: ENDED (detached)
+DETACHING       the detach's ``c`` sent, remote-pdb ``CheckTaken``: read by the server: close,
+                                                    ENDED (detached); unread: ask again (TAKEN)
+DETACHING       a prompt after the ``c``            ``CheckTaken``: unread, it reads the ``c``;
+                                                    read: lost, again (3 at most; rpdb, celery:
+                                                    unless their end of stream comes in 0.1 s)
+DETACHING       the drain timer                     remote-pdb (unknown peer): close, detached;
+                                                    the ``c`` unread: wait on (4 times); else
+                                                    close, saying it was not confirmed
 STARTING        the first-byte timer, telnet        close: ENDED (not a pdb)
 ==============  ==================================  ==============================================
+
+A prompt is *clean* when nothing came after it: it ends its read and the driver found no more
+bytes waiting (pdb writes its prompt, then blocks reading; docs/protocol.md section 2).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Optional
 
-from rpdb_client.engine.failed_lines import FailedBlock
-from rpdb_client.engine.output_watch import OutputWatch
-from rpdb_client.engine.python_prompts import STATEMENT_END, PythonPrompts, drop_blanks
+from rpdb_client.engine import wording
+from rpdb_client.engine.python_prompts import STATEMENT_END, drop_blanks
 from rpdb_client.engine.session_actions import (
-    DRAIN_SECONDS,
-    MAY_FOLLOW,
+    DOUBT_SECONDS,
     QUIET_FLUSH_SECONDS,
     Action,
     AskUser,
-    CancelTimer,
-    Close,
+    CheckTaken,
+    CheckUnread,
     Echo,
-    Ended,
     Ending,
     Notice,
     ProbePeer,
     Replied,
     Send,
     SessionEnd,
-    Show,
-    StartTimer,
     State,
-    StateChanged,
     Timer,
 )
 from rpdb_client.engine.session_endings import (
-    ASCII_ADVICE,
     DECODE_KILLED_DEBUGGER,
-    NO_EFFECT,
     end_at_eof,
-    end_without_eof,
     line_effect,
     silent_peer,
     speaks_telnet,
 )
+from rpdb_client.engine.session_leaving import SessionLeaving
 from rpdb_client.wire.foreign import identify_foreign_peer
-from rpdb_client.wire.parser import Event, Output, Parser, Prompt, PromptKind
+from rpdb_client.wire.parser import Event, Output, Prompt
 
 
-class SessionMachine:
+class SessionMachine(SessionLeaving):
     """One session's state and decisions; each method takes an event and returns actions."""
 
-    def __init__(
-        self,
-        extra_prompts: tuple[str, ...] = (),
-        *,
-        first_byte_timeout: float = 5.0,
-        ascii_only: bool = False,
-    ) -> None:
-        self.parser = Parser(extra_prompts)
-        self.first_byte_timeout = first_byte_timeout
-        self.ascii_only = ascii_only
-        """The driver escapes non-ASCII input (``--ascii``): no advice to use it."""
-        self.state = State.STARTING
-        self.prompt: Optional[Prompt] = None
-        self.stopped_at: Optional[float] = None
-        """When the current stop began (the first prompt after the program moved)."""
-        self.stop_number = 0
-        """Grows with every line sent but side queries: what was learnt at a prompt is stale."""
-        self.watch = OutputWatch()
-        self.python = PythonPrompts()  # its version, and the way out of a Python prompt
-        self.queue: deque[str] = deque()
-        self._leaving = False  # detach at the next prompt with nothing queued (finish, detach)
-        self._leave_at: Optional[Prompt] = None
-        self._asked_end: Optional[Ending] = None  # how EOF ends it after the last line (None: lost)
-        self._received_any = False
-        self._timers: set[Timer] = set()
-        self._query: Optional[list[str]] = None  # a side query's reply so far, while in flight
-        self._failed_block = FailedBlock()
-
     # -- what the driver may ask -------------------------------------------------------------
-
-    @property
-    def ended(self) -> bool:
-        return self.state is State.ENDED
-
-    @property
-    def expects_reply(self) -> bool:
-        """A line was sent and no prompt came back yet (the connection may read on at once)."""
-        return self.state is State.BUSY or self.state is State.DETACHING or self._query is not None
 
     @property
     def may_query(self) -> bool:
@@ -171,7 +152,8 @@ class SessionMachine:
         if prompt is not None:
             return self._answer(prompt, [])
         if self.state is State.RUNNING:
-            # After `c` nothing is sent until a prompt (docs/protocol.md section 4): close.
+            # After the user's own `c` nothing can be sent until a prompt; with breakpoints left
+            # the program may stop again with nobody reading (docs/protocol.md section 4).
             return self._end_without_eof()
         return []
 
@@ -185,13 +167,19 @@ class SessionMachine:
 
     def take_unsent(self) -> list[str]:
         """Take back the lines still queued (the session ended before their prompt came)."""
-        lines, self.queue = list(self.queue), deque()
-        return lines
+        lines = list(self.queue)
+        self.queue.clear()
+        return [line for line in lines if line != STATEMENT_END]
 
     # -- events from the connection and the clock --------------------------------------------
 
-    def received(self, data: bytes, now: float) -> list[Action]:
-        """Bytes arrived at time ``now``."""
+    def received(self, data: bytes, now: float, more_waiting: bool = False) -> list[Action]:
+        """Bytes arrived at time ``now``; ``more_waiting``: more bytes already wait behind them.
+
+        A prompt is answered only when nothing came after it (the prompt rule, docs/protocol.md
+        section 2): the driver says whether more bytes already wait, so that a prompt look-alike
+        followed by its own line is not taken for pdb's.
+        """
         if self.state is State.ENDED:
             return []
         actions: list[Action] = []
@@ -201,27 +189,13 @@ class SessionMachine:
             foreign = identify_foreign_peer(data)
             if foreign is not None:
                 return self._end(speaks_telnet(foreign), actions)
-        self._handle(self.parser.feed(data), actions, now)
+        self._handle(self.parser.feed(data), actions, now, more_waiting)
         if self.watch.decode_killed_debugger and self.state is State.BUSY:
             # pdb died decoding our line: no prompt or end will come (docs/protocol.md section 3)
             return self._end(SessionEnd(Ending.LOST, DECODE_KILLED_DEBUGGER), actions)
         if self.parser.has_held_text:
             return self._start(Timer.QUIET, QUIET_FLUSH_SECONDS, actions)
         return self._cancel(Timer.QUIET, actions)
-
-    def peer_open(self) -> list[Action]:
-        """The probe found the peer still there: leave at the prompt (after ``ProbePeer``)."""
-        prompt, self._leave_at = self._leave_at, None
-        if prompt is None or self.state is State.ENDED:
-            return []
-        actions: list[Action] = []
-        self._set_state(State.DETACHING, actions)
-        line = self._detach_line(prompt, actions)
-        if line is None:
-            return self._end_without_eof(actions)
-        self._note_sent(line, prompt)
-        actions += (Send(line), Echo(line, prompt))
-        return actions
 
     def timer_fired(self, timer: Timer, now: float) -> list[Action]:
         """A timer this machine started ran out at ``now``."""
@@ -230,8 +204,14 @@ class SessionMachine:
             return []
         if timer is Timer.QUIET:
             return self._handle(self.parser.flush_partial(), [], now)
-        if timer is Timer.DRAIN:
-            return self._end(SessionEnd(Ending.DETACHED), [])
+        if timer is Timer.DOUBT:
+            prompt, self._doubt = self._doubt, None
+            actions: list[Action] = []
+            if prompt is not None:  # no clean prompt came: the text after it was a thread's
+                self._on_prompt(prompt, actions, now)
+            return actions
+        if timer is Timer.TAKEN or timer is Timer.DRAIN:
+            return [CheckTaken()]
         return self._end(silent_peer(self.first_byte_timeout), [])
 
     def connection_ended(self, error: Optional[str]) -> list[Action]:
@@ -246,12 +226,24 @@ class SessionMachine:
     # -- prompts -----------------------------------------------------------------------------
 
     def _handle(
-        self, events: list[Event], actions: list[Action], now: Optional[float]
+        self,
+        events: list[Event],
+        actions: list[Action],
+        now: Optional[float],
+        more_waiting: bool = False,
     ) -> list[Action]:
-        """Act on one read's events; ``now`` is when they arrived (None: they hold no prompt)."""
+        """Act on one read's events; ``now`` is when they arrived (None: they hold no prompt).
+
+        Only the read's last event, with nothing waiting behind it, is a clean prompt: pdb
+        writes its prompt and then blocks reading, so nothing of pdb's follows a real one.
+        """
+        last = events[-1] if events else None
+        clean = last if isinstance(last, Prompt) and not more_waiting else None
         prompt = self.prompt if self._query is None else None  # where the last line went
         dropped = self._failed_block.drop_after(events, prompt, self.queue)
-        ahead = self._answer_ahead(events, actions, now)
+        if clean is not None:
+            self._alone = clean if not any(isinstance(e, Output) for e in events) else None
+        ahead = self._answer_ahead(events, clean, actions, now)
         for event in events:
             if self._query is not None:
                 self._query_event(event, actions)
@@ -260,29 +252,62 @@ class SessionMachine:
             elif ahead is not None and event is ahead.prompt:
                 self.watch.at_prompt()
                 actions.append(ahead)
-            elif isinstance(event, Prompt):
+            elif event is clean:
                 self._on_prompt(event, actions, now)
+            elif isinstance(event, Prompt):
+                self._on_unsure_prompt(event, actions, now)
         actions += dropped  # said after the failure is shown
         return actions
 
+    def _on_unsure_prompt(
+        self, prompt: Prompt, actions: list[Action], now: Optional[float]
+    ) -> None:
+        """A prompt that more text followed before it was answered."""
+        if self.keeps_connection:
+            self._show(prompt.text, actions)  # remote-pdb: only pdb writes there, so not pdb's
+        elif not self.queue and not self._leaving and self.state is not State.DETACHING:
+            self._on_prompt(prompt, actions, now)  # the user sees what follows, and decides
+        else:
+            # A real prompt that another thread printed after, or a look-alike: a clean prompt
+            # within DOUBT_SECONDS settles it; none means it was the real one.
+            self._doubt = prompt
+            self._show(prompt.text, actions)
+            self._start(Timer.DOUBT, DOUBT_SECONDS, actions)
+
     def _answer_ahead(
-        self, events: list[Event], actions: list[Action], now: Optional[float]
+        self,
+        events: list[Event],
+        clean: Optional[Prompt],
+        actions: list[Action],
+        now: Optional[float],
     ) -> Optional[Echo]:
         """Send the queued answer to a read's last prompt before showing the output before it.
 
-        The debugger runs the next command while this client shows the last reply (``bench/``:
-        per command). Returns the echo to give when the prompt's turn comes.
+        The debugger then runs the next command while this client shows the last reply, so the
+        client's own work leaves the round trip of queued lines (``bench/``: per command).
+        Returns the echo to give when the prompt's turn comes.
         """
-        if not self.queue or self._query is not None or len(events) < 2:
+        if clean is None or not self.queue or self._query is not None or len(events) < 2:
             return None
-        prompt = events[-1]
-        if not isinstance(prompt, Prompt) or any(isinstance(e, Prompt) for e in events[:-1]):
+        prompt = clean
+        if any(isinstance(e, Prompt) for e in events[:-1]) or self.state is State.DETACHING:
             return None
         if not drop_blanks(self.queue, prompt):
             return None
+        if (
+            line_effect(self.queue[0]).asks is Ending.CONTINUED
+            and self._may_set_breakpoints(events)  # a scan of the reply: only before a `c`
+        ):
+            return None  # a breakpoint this reply sets is to be cleared before this `c`
+        self._settle_doubt(actions)
         self._reach_prompt(prompt, now)
         line = self._send_queued(prompt, actions)
         return Echo(line, prompt)
+
+    def _may_set_breakpoints(self, events: list[Event]) -> bool:
+        if self.keeps_connection:
+            return False
+        return any(isinstance(e, Output) and "reakpoint " in e.text for e in events)
 
     def _query_event(self, event: Event, actions: list[Action]) -> None:
         assert self._query is not None
@@ -297,22 +322,33 @@ class SessionMachine:
                 self._answer(event, actions)  # the user typed while the query ran
 
     def _on_prompt(self, prompt: Prompt, actions: list[Action], now: Optional[float]) -> None:
+        self._settle_doubt(actions)
         self.watch.at_prompt()
         drop_blanks(self.queue, prompt)
         self._reach_prompt(prompt, now)
+        if self._after_continue(prompt, actions):
+            return
         if self.queue or self._leaving:
             self._answer(prompt, actions)
             return
         self._set_state(State.AT_PROMPT, actions)
         actions.append(AskUser(prompt))
 
-    def _reach_prompt(self, prompt: Prompt, now: Optional[float]) -> None:
-        self.prompt = prompt
-        if self.state is not State.AT_PROMPT and self.state is not State.DETACHING:
-            self.stopped_at = self.stopped_at or now
+    def _settle_doubt(self, actions: list[Action]) -> None:
+        """A clean prompt came: the doubtful one before it was a look-alike."""
+        self._doubt = None
+        self._cancel(Timer.DOUBT, actions)
 
-    def _answer(self, prompt: Prompt, actions: list[Action]) -> list[Action]:
-        """The one line this prompt gets: the next queued one, or (after a probe) the detach's."""
+    def _answer(self, prompt: Prompt, actions: list[Action], checked: bool = False) -> list[Action]:
+        """The one line this prompt gets: the next queued one, or (after a probe) the detach's.
+
+        A prompt that came alone while a line of ours awaited its answer is checked first: a
+        thread's ``(Pdb) `` looks exactly like it (``CheckUnread``).
+        """
+        if not checked and prompt is self._alone and self._awaits_answer():
+            self._check_at = prompt
+            actions.append(CheckUnread())
+            return actions
         if self.queue:
             line = self._send_queued(prompt, actions)
             actions.append(Echo(line, prompt))
@@ -321,80 +357,33 @@ class SessionMachine:
             actions.append(ProbePeer())
         return actions
 
-    def _detach_line(self, prompt: Prompt, actions: list[Action]) -> Optional[str]:
-        if prompt.kind is PromptKind.COMMANDS or prompt.kind is PromptKind.QUESTION:
-            return "end" if prompt.kind is PromptKind.COMMANDS else "n"
-        if prompt.kind.is_python:
-            return self.python.detach_line(prompt)  # None: no safe way out, close
-        if self.watch.breakpoints:
-            return "cl " + " ".join(str(number) for number in sorted(self.watch.breakpoints))
-        if Timer.DRAIN not in self._timers:  # a second from the first `c`, however often sent
-            self._start(Timer.DRAIN, DRAIN_SECONDS, actions)
-        return "c"
+    def _awaits_answer(self) -> bool:
+        """A line went out and this prompt may be its answer, on a server that drops a line
+        read together with another (remote-pdb keeps both, and only pdb writes there)."""
+        busy = self.state is State.BUSY or self.state is State.RUNNING
+        return busy and not self.keeps_connection
+
+    def unread_at_prompt(self, unread: Optional[int]) -> list[Action]:
+        """After ``CheckUnread``: the bytes the server has not read (None: cannot be known)."""
+        prompt, self._check_at = self._check_at, None
+        if prompt is None or self.ended or prompt is not self.prompt:
+            return []
+        if unread:  # a line of ours waits unread: this prompt was not pdb's answer to it
+            return []
+        return self._answer(prompt, [], checked=True)
 
     # -- sending -----------------------------------------------------------------------------
 
     def _send_queued(self, prompt: Prompt, actions: list[Action]) -> str:
-        line = self.queue.popleft().replace(STATEMENT_END, "")
+        line = self.queue[0]
+        if self._clears_first(line, prompt):
+            # The `c` stays queued for the next prompt (one line per prompt).
+            numbers = sorted(self.watch.breakpoints)
+            actions.append(Notice(wording.cleared_before_continue(numbers)))
+            line = self._clear_line()
+        else:
+            line = self.queue.popleft().replace(STATEMENT_END, "")
         resumes = self._note_sent(line, prompt) is Ending.CONTINUED
         self._set_state(State.RUNNING if resumes else State.BUSY, actions)
         actions.append(Send(line))
         return line
-
-    def _note_sent(self, line: str, prompt: Prompt) -> Optional[Ending]:
-        """Take note of what sending ``line`` at ``prompt`` does; returns the end it asks for."""
-        self.stop_number += 1
-        self._failed_block.sent()
-        # Only a line read at pdb's own prompt is a command: not `c` in `commands` or at `>>> `.
-        effect = line_effect(line) if prompt.kind.is_debugger else NO_EFFECT
-        self._asked_end = effect.asks
-        if effect.interact:
-            self.parser.expect_interact = True
-        elif effect.question:
-            self.parser.expect_question = True
-        if effect.asks is Ending.CONTINUED:
-            self.stopped_at = None  # the program moves
-        return effect.asks
-
-    # -- states, timers and endings ----------------------------------------------------------
-
-    def _set_state(self, state: State, actions: list[Action]) -> None:
-        if state is not self.state:
-            assert state in MAY_FOLLOW[self.state], f"{self.state} -> {state}"
-            self.state = state
-            actions.append(StateChanged(state))
-
-    def _start(self, timer: Timer, seconds: float, actions: list[Action]) -> list[Action]:
-        if self.ended:
-            return actions  # a timer asked for by the read that ended the session
-        self._timers.add(timer)
-        actions.append(StartTimer(timer, seconds))
-        return actions
-
-    def _cancel(self, timer: Timer, actions: list[Action]) -> list[Action]:
-        if self._timers and timer in self._timers:  # mostly none: an Enum hashes in Python
-            self._timers.discard(timer)
-            actions.append(CancelTimer(timer))
-        return actions
-
-    def _show(self, text: str, actions: list[Action]) -> list[Action]:
-        self.python.feed(text)
-        if self.watch.feed(text) and not self.ascii_only:
-            actions.append(Notice(ASCII_ADVICE))
-        actions.append(Show(text))
-        return actions
-
-    def _end_without_eof(self, actions: Optional[list[Action]] = None) -> list[Action]:
-        """Close while the connection is still open."""
-        end = end_without_eof(self.state, self.prompt)
-        return self._end(end, [] if actions is None else actions)
-
-    def _end(self, end: SessionEnd, actions: list[Action]) -> list[Action]:
-        if self.ended:
-            return actions
-        for timer in list(self._timers):
-            self._cancel(timer, actions)
-        actions.append(Close())
-        self._set_state(State.ENDED, actions)
-        actions.append(Ended(end))
-        return actions

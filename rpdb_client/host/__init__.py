@@ -36,6 +36,7 @@ from .processes import (
     pids_for_inodes,
     user_name,
 )
+from .server_queue import ServerQueue
 from .worker_limits import WorkerTimeout, find_worker_timeout
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ListenerScan",
     "NetlinkUnavailable",
     "ProcessInfo",
+    "ServerQueue",
     "SocketInfo",
     "WorkerTimeout",
     "accepted_per_port",

@@ -19,6 +19,12 @@ import socket
 import time
 from typing import Optional, Protocol
 
+try:
+    import fcntl
+    import termios
+except ImportError:  # not a POSIX system: peeking does the same, a little slower
+    fcntl = termios = None  # type: ignore[assignment]
+
 from rpdb_client.errors import ConnectError, ConnectionLost, ConnectionRefused
 from rpdb_client.wire.addresses import host_port
 
@@ -34,7 +40,11 @@ REPLY_BUDGET = 0.005
 KNOCK_PAUSE = 0.0001
 """The pause between two refused attempts of ``Connection.open(knock_for=...)``."""
 _QUICKACK: Optional[int] = getattr(socket, "TCP_QUICKACK", None)
+_FIONREAD: Optional[int] = getattr(termios, "FIONREAD", None)
+
 _RESET_ERRORS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+_FOUR_BYTES = bytes(4)
+"""An ``int`` argument for ``ioctl``: it comes back unchanged exactly when the answer is 0."""
 
 
 class UnsendableLine(ValueError):
@@ -72,7 +82,10 @@ class Connection(asyncio.Protocol):
         self.first_data: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         """Done when the first bytes, or the end, arrived: the peer has said something."""
         self.received_bytes = False
+        self.bytes_sent = 0
+        """Every byte handed to the transport so far (the server's count is compared with it)."""
         self.connected_at = time.monotonic()
+        self._fd = sock.fileno()
         self._poller = select.poll()
         self._poller.register(sock, select.POLLIN)
         self._arm_quickack()
@@ -226,7 +239,22 @@ class Connection(asyncio.Protocol):
         check_line(line)
         if self._transport is None or self._transport.is_closing():
             raise ConnectionLost("the connection is closed")
-        self._transport.write((line + "\n").encode(encoding))
+        data = (line + "\n").encode(encoding)
+        self._transport.write(data)
+        self.bytes_sent += len(data)
+
+    def bytes_waiting(self) -> bool:
+        """True if received bytes already wait in the socket (nothing is consumed).
+
+        Asked after a read that may end with a prompt: a prompt followed by more is not one.
+        """
+        if _FIONREAD is not None:
+            with contextlib.suppress(OSError):
+                return fcntl.ioctl(self._fd, _FIONREAD, _FOUR_BYTES) != _FOUR_BYTES
+        try:
+            return bool(self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except OSError:  # BlockingIOError: nothing waits
+            return False
 
     def peer_has_closed(self) -> bool:
         """True if the peer's EOF already waits in the receive buffer (nothing is consumed)."""

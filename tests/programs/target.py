@@ -240,6 +240,47 @@ def prompted(debugger: pdb.Pdb) -> pdb.Pdb:
     return debugger
 
 
+def look_alikes() -> None:
+    """A thread prints pdb's prompt at the start of lines while the program is stopped.
+
+    $TARGET_LOOK_ALIKE: ``lines`` prints ``(Pdb) `` lines, ``partial`` prints ``(Pdb) `` with
+    no newline (``print(..., end="", flush=True)``), ``none`` prints nothing. Lines sent
+    append to ``got``; ``data`` holds prompt look-alikes for a command to print.
+    """
+    style = os.environ.get("TARGET_LOOK_ALIKE", "lines")
+    data = "first\n(Pdb) \n(Pdb) more\n((Pdb)) \nlast\n(Pdb) "
+    got: list[int] = []
+    done = threading.Event()
+
+    def printer() -> None:
+        deadline = time.monotonic() + 20
+        while style != "none" and not done.is_set() and time.monotonic() < deadline:
+            if style == "partial":
+                print("(Pdb) ", end="", flush=True)
+            else:
+                print("(Pdb) ", flush=True)
+            time.sleep(0.002)
+
+    thread = threading.Thread(target=printer, daemon=True)
+    thread.start()
+    stop()
+    done.set()
+    thread.join(5)
+    record["values"].update(got=got, data=len(data))
+
+
+def timed_stops() -> None:
+    """Ten stops in a loop; the record keeps how long each stop held the program."""
+    held = []
+    i = 0  # what the tracepoint prints (`p i`)
+    while i < 10:
+        began = time.monotonic()
+        stop()
+        held.append(time.monotonic() - began)
+        i += 1
+    record["values"]["held"] = held
+
+
 def main() -> None:
     if "--harakiri" in sys.argv:
         harakiri_after(float(sys.argv[sys.argv.index("--harakiri") + 1]))

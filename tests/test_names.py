@@ -309,4 +309,4 @@ def test_a_reply_after_another_threads_unfinished_line_is_still_the_answer() -> 
     marker = "rpdbconnectabc123"
     reply = f"tick 6('{marker}', ['a', 'b'])\n"
     assert parse_reply(reply, marker) == ["a", "b"]
-    assert unrelated_text(reply, marker) == "tick 6"
+    assert unrelated_text(reply, marker) == "tick 6\n"  # shown as the line it is

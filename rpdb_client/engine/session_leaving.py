@@ -68,6 +68,8 @@ class SessionLeaving(SessionCore):
         that keeps its connection, by the server having read it: then the program runs on and
         the session can close at once (nothing of ours is left for it to read as a quit).
         """
+        if self.state is State.RUNNING and self._leaving:
+            return self._continued_once_read(unread)
         if self.state is not State.DETACHING:
             return []
         actions: list[Action] = []
@@ -103,6 +105,22 @@ class SessionLeaving(SessionCore):
             return self._end(SessionEnd(Ending.DETACHED), actions)
         if drained:  # no end of stream after the `c`, and nothing says it was read
             return self._end(continue_not_confirmed(unread), actions)
+        return actions
+
+    def _continued_once_read(self, unread: Optional[int]) -> list[Action]:
+        """The input's last line was a ``c``: the session is over once the server has read it.
+
+        On rpdb and celery the end of stream comes first; on a server that stays connected the
+        server's empty queue says the program runs on (unknown: the drain timer's second)."""
+        actions: list[Action] = []
+        drained = Timer.DRAIN not in self._timers
+        if unread == 0 and (self.keeps_connection or drained):
+            return self._end(SessionEnd(Ending.CONTINUED), actions)
+        if unread is None and drained:
+            return self._end(SessionEnd(Ending.CONTINUED), actions)  # closing leaves nothing unread
+        if not drained or unread:
+            self._taken_pause = min(self._taken_pause * 2, TAKEN_LAST_CHECK)
+            return self._start(Timer.TAKEN, self._taken_pause, actions)
         return actions
 
     def _after_continue(self, prompt: Prompt, actions: list[Action]) -> bool:

@@ -60,6 +60,7 @@ from rpdb_client.engine import wording
 from rpdb_client.engine.python_prompts import STATEMENT_END, drop_blanks
 from rpdb_client.engine.session_actions import (
     DOUBT_SECONDS,
+    DRAIN_SECONDS,
     QUIET_FLUSH_SECONDS,
     Action,
     AskUser,
@@ -386,4 +387,9 @@ class SessionMachine(SessionLeaving):
         resumes = self._note_sent(line, prompt) is Ending.CONTINUED
         self._set_state(State.RUNNING if resumes else State.BUSY, actions)
         actions.append(Send(line))
+        if resumes and self._leaving and not self.queue and not self.watch.breakpoints:
+            # The input's last line lets the program go: the session is over once the server has
+            # read it, though remote-pdb and a pdb on a socket stay connected (``taken``).
+            self._start(Timer.DRAIN, DRAIN_SECONDS, actions)
+            actions.append(CheckTaken())
         return line

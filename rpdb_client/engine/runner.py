@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import AbstractSet, Callable, Optional, Protocol
+from typing import AbstractSet, Callable, Optional
 
 from rpdb_client.config import Settings
 from rpdb_client.engine.backoff import Backoff
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
-from rpdb_client.engine.session import UNSEEN, Session, SessionEnd, SessionListener, State
+from rpdb_client.engine.session import UNSEEN, Session, SessionEnd, State
+from rpdb_client.engine.session_listener import FrontEnd
 from rpdb_client.engine.wording import (
     REMOTE_WARNING,
     address,
@@ -36,20 +37,6 @@ DETACH_PATIENCE = 5.0
 
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class FrontEnd(SessionListener, Protocol):
-    """What the runner tells the part of the client a person sees."""
-
-    def on_waiting(self, target: str, sessions_done: int) -> None: ...
-
-    def on_session_start(self, session: Session, number: int) -> None: ...
-
-    def on_session_end(self, session: Session, end: SessionEnd) -> None: ...
-
-    def on_notice(self, text: str) -> None: ...
-
-    async def confirm_owner(self, owner: str) -> bool: ...
 
 
 class Runner:
@@ -79,6 +66,7 @@ class Runner:
         )
         self._peers.stopped = self._stop  # Ctrl-C or a signal while root is asked: refused
         self._waiting_said = -1
+        self._same_process: Optional[ListenerScan] = None  # the last remote-pdb program's
         self._scan = (
             ListenerScan(settings.pids, settings.trust_owner) if settings.any_port else None
         )
@@ -211,6 +199,10 @@ class Runner:
     async def _try_connect(self, knock_for: float) -> Connection:
         """One attempt: the configured port, or with ``--any`` each debugger now waiting."""
         if self._scan is None:
+            for listener, _ in self._same_process.waiting() if self._same_process else ():
+                return await Connection.open(
+                    connect_address(listener.address), listener.port, self.settings.connect_timeout
+                )
             return await Connection.open(
                 self.settings.host, self.settings.port, self.settings.connect_timeout, knock_for
             )
@@ -318,6 +310,11 @@ class Runner:
             if next_connection is not None:
                 session.close_running()
         end = await running
+        # remote-pdb listens anew at its next set_trace(), by default on a new random port: the
+        # next wait looks for that process's listener first (through the kernel, not by knocking).
+        process = session.identity.process if session.identity else None
+        keeps = process is not None and session.is_remote_pdb
+        self._same_process = ListenerScan((process.pid,), True) if keeps and process else None
         for timer in timers:
             timer.cancel()
         if follower is not None and not follower.done():

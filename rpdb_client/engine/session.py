@@ -25,9 +25,9 @@ from rpdb_client.engine.python_prompts import (
     PythonVersion,
 )
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
-from rpdb_client.engine.session_endings import UNKNOWN_PROMPT_SECONDS, unknown_prompt
 from rpdb_client.engine.session_listener import UNSEEN, SessionListener
 from rpdb_client.engine.session_machine import SessionMachine
+from rpdb_client.engine.wording import UNKNOWN_PROMPT_SECONDS, unknown_prompt
 from rpdb_client.errors import ConnectionLost
 from rpdb_client.host import ServerQueue
 from rpdb_client.wire.asciify import to_ascii

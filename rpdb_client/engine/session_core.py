@@ -33,11 +33,11 @@ from rpdb_client.engine.session_actions import (
     Timer,
 )
 from rpdb_client.engine.session_endings import (
-    ASCII_ADVICE,
     NO_EFFECT,
     end_without_eof,
     line_effect,
 )
+from rpdb_client.engine.wording import ASCII_ADVICE
 from rpdb_client.wire.parser import Parser, Prompt
 
 

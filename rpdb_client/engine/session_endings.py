@@ -5,17 +5,27 @@ Owns the rules of docs/protocol.md section 4 that name an ending: EOF after a ``
 other moment is a loss, a close while the connection is open is a detach (with what it costs the
 program), and a peer that is silent or speaks telnet is not a pdb; also what a line sent at pdb's
 prompt does to the session (``line_effect``). Pure functions for
-:mod:`rpdb_client.engine.session_machine`; imports the session actions, the vocabulary and the
-parser's ``Prompt`` only.
+:mod:`rpdb_client.engine.session_machine`; imports the session actions, the vocabulary, the
+parser's ``Prompt`` and the sentences (:mod:`rpdb_client.engine.wording`).
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from typing import NamedTuple, Optional
 
 from rpdb_client.engine.session_actions import Ending, SessionEnd, State
+from rpdb_client.engine.wording import (
+    KEPT_PROMPTING,
+    LEFT_BUSY,
+    LEFT_INTERACT,
+    LEFT_STATEMENT,
+    NO_END,
+    NOT_READ,
+    PUDB_SERVER,
+    SILENT_PEER,
+    SPEAKS_TELNET,
+)
 from rpdb_client.vocabulary.commands import (
     Command,
     Effect,
@@ -98,10 +108,10 @@ def end_without_eof(state: State, prompt: Optional[Prompt]) -> SessionEnd:
     if state is State.RUNNING:
         return SessionEnd(Ending.CONTINUED)
     if prompt is not None and prompt.kind.is_python:
-        left = _LEFT_STATEMENT if prompt.kind is PromptKind.PDB_MORE else _LEFT_INTERACT
+        left = LEFT_STATEMENT if prompt.kind is PromptKind.PDB_MORE else LEFT_INTERACT
         return SessionEnd(Ending.DETACHED, left)
     if state is State.BUSY or state is State.STARTING:
-        return SessionEnd(Ending.DETACHED, _LEFT_BUSY)
+        return SessionEnd(Ending.DETACHED, LEFT_BUSY)
     return SessionEnd(Ending.DETACHED)
 
 
@@ -110,95 +120,21 @@ def continue_not_confirmed(unread: Optional[int]) -> SessionEnd:
 
     ``unread``: what the server had not read of ours (None: unknown).
     """
-    return SessionEnd(Ending.DETACHED, _NO_END if unread is None else _NOT_READ)
+    return SessionEnd(Ending.DETACHED, NO_END if unread is None else NOT_READ)
 
 
 def kept_prompting(times: int) -> SessionEnd:
     """pdb prompted again after each of the detach's ``times`` ``c``: the client gives up."""
-    return SessionEnd(Ending.DETACHED, _KEPT_PROMPTING.format(times))
+    return SessionEnd(Ending.DETACHED, KEPT_PROMPTING.format(times))
 
 
 def silent_peer(seconds: float) -> SessionEnd:
     """Nothing came within ``seconds`` of connecting."""
-    return SessionEnd(Ending.NOT_PDB, _SILENT_PEER.format(seconds))
+    return SessionEnd(Ending.NOT_PDB, SILENT_PEER.format(seconds))
 
 
 def speaks_telnet(name: str) -> SessionEnd:
     """The first bytes were telnet negotiation (``name``: the server it identifies)."""
     if name == "pudb":
-        return SessionEnd(
-            Ending.NOT_PDB,
-            "this is a pudb server: it speaks telnet and draws a full-screen UI, so it needs a "
-            "terminal client such as `telnet HOST PORT`. Nothing was sent to it",
-        )
-    return SessionEnd(
-        Ending.NOT_PDB,
-        f"the peer speaks telnet ({name}), not pdb's line protocol. Nothing was sent to it",
-    )
-
-
-DECODE_KILLED_DEBUGGER = (
-    "the debugger could not decode the line sent (it reads ASCII: a server started with "
-    "LANG=C?) and died with UnicodeDecodeError; the request failed, and this debugger will "
-    "never answer again. Next time use --ascii (in the REPL, :ascii on), which escapes non-ASCII "
-    "characters inside string literals"
-)
-"""The detail of the end when pdb's own read died decoding what was sent."""
-
-
-def unknown_prompt(partial_line: str, leaving: bool) -> str:
-    """Said when the output has ended in a partial line for a while and lines wait for a prompt."""
-    shown = partial_line[-60:].strip() or partial_line[-60:]
-    then = (
-        "leaving waits for a prompt; Ctrl-C twice (or a second signal) closes at once, which "
-        "the program may take as a quit"
-        if leaving
-        else "the lines typed wait for a prompt"
-    )
-    return (
-        f"the debugger's output ends in {shown!r}, and nothing came for "
-        f"{UNKNOWN_PROMPT_SECONDS:g} s: if that is a prompt the client does not know, pass it "
-        f"with --prompt-regex (for example --prompt-regex {_example(shown)!r}); meanwhile {then}"
-    )
-
-
-def _example(shown: str) -> str:
-    return re.escape(shown) + " "
-
-
-UNKNOWN_PROMPT_SECONDS = 2.0
-"""How long the output may end in a partial line, with lines waiting, before the client says so."""
-
-ASCII_ADVICE = (
-    "the debugger's side encodes and decodes ASCII (a server started with LANG=C?): a "
-    "non-ASCII character typed there kills the request. Use --ascii (in the REPL, :ascii), "
-    "which escapes such characters inside string literals"
-)
-"""Said once, when pdb's output shows an ``'ascii' codec`` error (unless ``--ascii`` is on)."""
-_LEFT_INTERACT = (
-    "left from inside interact, where pdb cannot be left safely: the program gets BdbQuit"
-)
-_LEFT_STATEMENT = (
-    "left inside an unfinished Python statement, which no line can safely end (pdb's `...` "
-    "prompt): the program gets BdbQuit"
-)
-_LEFT_BUSY = (
-    "closed without waiting for the next prompt: the program gets BdbQuit when pdb reads again"
-)
-_NOT_READ = (
-    "the debugger had not read the c when the client closed (a command still running?): the "
-    "program may get BdbQuit or BrokenPipeError when pdb reads or writes again"
-)
-_KEPT_PROMPTING = (
-    "the debugger prompted again after each of {} c: closed at its prompt, so the program gets "
-    "BdbQuit"
-)
-_NO_END = (
-    "the debugger did not end the session after the c: if it did not read it as a command, the "
-    "program gets BdbQuit when pdb reads again"
-)
-_SILENT_PEER = (
-    "connected, but nothing was received within {:g} s. Likely causes: another client is "
-    "already attached to this debugger (rpdb and celery accept a second connection and say "
-    "nothing); a madbg server (it waits for its own client); or not a debugger at all"
-)
+        return SessionEnd(Ending.NOT_PDB, PUDB_SERVER)
+    return SessionEnd(Ending.NOT_PDB, SPEAKS_TELNET.format(name))

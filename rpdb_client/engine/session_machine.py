@@ -77,13 +77,13 @@ from rpdb_client.engine.session_actions import (
     Timer,
 )
 from rpdb_client.engine.session_endings import (
-    DECODE_KILLED_DEBUGGER,
     end_at_eof,
     line_effect,
     silent_peer,
     speaks_telnet,
 )
 from rpdb_client.engine.session_leaving import SessionLeaving
+from rpdb_client.engine.wording import DECODE_KILLED_DEBUGGER
 from rpdb_client.wire.foreign import identify_foreign_peer
 from rpdb_client.wire.parser import Event, Output, Prompt
 

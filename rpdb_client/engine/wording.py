@@ -8,12 +8,12 @@ neither the session's driver nor the host's sockets at run time: the session mac
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, Optional
 
 from rpdb_client.engine.repl_wording import *  # noqa: F403 (the REPL's own sentences, re-exported)
 from rpdb_client.engine.session_actions import Ending, SessionEnd
-from rpdb_client.engine.session_endings import DECODE_KILLED_DEBUGGER
 
 if TYPE_CHECKING:  # the session machine says things too: it loads no driver and no socket
     from rpdb_client.engine.identity import Identity
@@ -290,3 +290,77 @@ def refused_line(error: Exception, line: str) -> str:
 
 def not_utf8(line_number: int) -> str:
     return f"line {line_number} of standard input is not UTF-8; not sent"
+
+
+# -- the session's own words, for engine/session_endings.py and the driver -------------------
+
+DECODE_KILLED_DEBUGGER = (
+    "the debugger could not decode the line sent (it reads ASCII: a server started with "
+    "LANG=C?) and died with UnicodeDecodeError; the request failed, and this debugger will "
+    "never answer again. Next time use --ascii (in the REPL, :ascii on), which escapes non-ASCII "
+    "characters inside string literals"
+)
+"""The detail of the end when pdb's own read died decoding what was sent."""
+
+
+def unknown_prompt(partial_line: str, leaving: bool) -> str:
+    """Said when the output has ended in a partial line for a while and lines wait for a prompt."""
+    shown = partial_line[-60:].strip() or partial_line[-60:]
+    then = (
+        "leaving waits for a prompt; Ctrl-C twice (or a second signal) closes at once, which "
+        "the program may take as a quit"
+        if leaving
+        else "the lines typed wait for a prompt"
+    )
+    return (
+        f"the debugger's output ends in {shown!r}, and nothing came for "
+        f"{UNKNOWN_PROMPT_SECONDS:g} s: if that is a prompt the client does not know, pass it "
+        f"with --prompt-regex (for example --prompt-regex {_example(shown)!r}); meanwhile {then}"
+    )
+
+
+def _example(shown: str) -> str:
+    return re.escape(shown) + " "
+
+
+UNKNOWN_PROMPT_SECONDS = 2.0
+"""How long the output may end in a partial line, with lines waiting, before the client says so."""
+
+ASCII_ADVICE = (
+    "the debugger's side encodes and decodes ASCII (a server started with LANG=C?): a "
+    "non-ASCII character typed there kills the request. Use --ascii (in the REPL, :ascii), "
+    "which escapes such characters inside string literals"
+)
+"""Said once, when pdb's output shows an ``'ascii' codec`` error (unless ``--ascii`` is on)."""
+LEFT_INTERACT = (
+    "left from inside interact, where pdb cannot be left safely: the program gets BdbQuit"
+)
+LEFT_STATEMENT = (
+    "left inside an unfinished Python statement, which no line can safely end (pdb's `...` "
+    "prompt): the program gets BdbQuit"
+)
+LEFT_BUSY = (
+    "closed without waiting for the next prompt: the program gets BdbQuit when pdb reads again"
+)
+NOT_READ = (
+    "the debugger had not read the c when the client closed (a command still running?): the "
+    "program may get BdbQuit or BrokenPipeError when pdb reads or writes again"
+)
+KEPT_PROMPTING = (
+    "the debugger prompted again after each of {} c: closed at its prompt, so the program gets "
+    "BdbQuit"
+)
+NO_END = (
+    "the debugger did not end the session after the c: if it did not read it as a command, the "
+    "program gets BdbQuit when pdb reads again"
+)
+SILENT_PEER = (
+    "connected, but nothing was received within {:g} s. Likely causes: another client is "
+    "already attached to this debugger (rpdb and celery accept a second connection and say "
+    "nothing); a madbg server (it waits for its own client); or not a debugger at all"
+)
+PUDB_SERVER = (
+    "this is a pudb server: it speaks telnet and draws a full-screen UI, so it needs a "
+    "terminal client such as `telnet HOST PORT`. Nothing was sent to it"
+)
+SPEAKS_TELNET = "the peer speaks telnet ({}), not pdb's line protocol. Nothing was sent to it"

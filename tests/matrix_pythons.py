@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -69,3 +70,9 @@ def python_with_servers(version: str, flavour: str = "") -> str:
         if failure:
             require_component(f"{', '.join(packages)} for Python {version}", None, failure)
     return str(where / "bin" / "python")
+
+
+def python_before_313() -> str:
+    """An interpreter for a program whose pdb is older than 3.13's (which reads multi-line
+    input, and lets ``interact`` be left with ``exit()``): this one, or pyenv's 3.12."""
+    return sys.executable if sys.version_info < (3, 13) else python_with_servers("3.12")

@@ -60,7 +60,9 @@ def test_inspect_step_and_assign(debuggee: Start, kind: str) -> None:
     assert record["values"] == {"x": 20, "y": 40, "word": "caf\u00e9"}
     out = result.stdout
     if STOPS_ON_THE_CALL:
-        assert out.startswith("> ") and "simple()\n-> stop()\n(Pdb) n\n" in out
+        assert (
+            out.startswith("> ") and "simple()\n-> stop()  # marker: simple stop\n(Pdb) n\n" in out
+        )
     assert "(Pdb) p x\n1\n" in out
     assert "'café'" in out
     assert "->\t    y = helper(x)" in out  # the listing, with the current line marked

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import pytest
 from debuggee import Debuggee, run_client
+from matrix_pythons import python_before_313
 from terminal import CTRL_D, PASTE_END, PASTE_START, Terminal
 
 Start = Callable[..., Debuggee]
@@ -29,7 +30,8 @@ def clean_record(program: Debuggee) -> Any:
 
 
 def test_a_piped_block_whose_header_failed_is_not_run_line_by_line(debuggee: Start) -> None:
-    program = debuggee("rpdb", "collect")
+    # Before 3.13 pdb fails `if False:` alone (3.13 reads the block on at its `...` prompt).
+    program = debuggee("rpdb", "collect", executable=python_before_313())
     result = run_client("--port", str(program.port), stdin="\n".join([*BLOCK, AFTER]) + "\n")
     assert clean_record(program) == [4]  # not [1, 2, 3, 4]: no line of the block ran
     assert result.returncode == 0, result.stderr
@@ -61,7 +63,8 @@ def test_body_lines_typed_ahead_of_a_failed_header_are_not_sent(
 ) -> None:
     """Typed (not pasted) faster than the prompts come: each line goes alone, so the rule of
     the session applies: the header fails, its body is not sent."""
-    program = debuggee("rpdb", "collect")
+    # Before 3.13 pdb fails `if False:` alone (3.13 reads the block on at its `...` prompt).
+    program = debuggee("rpdb", "collect", executable=python_before_313())
     term = terminal("--port", str(program.port), "--no-history")
     term.wait_for(lambda t: t.row_of("(Pdb)") >= 0, "the first prompt")
     term.send("".join(line + "\r" for line in ["if False:", "    got.append(1)", AFTER]))

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
 from debuggee import line_of
 from in_process import memory_environment
-from matrix_pythons import python_with_servers
+from matrix_pythons import python_before_313, python_with_servers
 from prompt_toolkit.application.current import create_app_session
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
@@ -115,7 +116,7 @@ def test_no_confirm_quit_sends_at_once(debuggee: Start, tmp_path: Path) -> None:
 
 
 def test_interact_is_warned_about_first(debuggee: Start, tmp_path: Path) -> None:
-    program = debuggee("rpdb", "simple")
+    program = debuggee("rpdb", "simple", executable=python_before_313())  # interact is unsafe
 
     async def script(repl: Repl, keys: PipeInput) -> None:
         keys.send_text("interact" + ENTER)
@@ -208,7 +209,8 @@ def test_an_ascii_server_is_escaped_from_the_start_and_help_says_so(
     clean_end(record)
     assert record["values"]["word"] == "été"  # it reached the program as an escape
     assert "word = '\\u00e9t\\u00e9'" in sent_lines(tmp_path)
-    notes = [line.split(" # ", 1)[1] for line in log.read_text().splitlines() if " # " in line]
+    # The client's notes (``TIME # text``), not a source line that holds a comment.
+    notes = re.findall(r"^\S+ # (.*)$", log.read_text(), re.M)
     said = next(note for note in notes if "decodes its input as ASCII" in note)
     assert "(LC_ALL=C in python)" in said and find_client_command(":ascii") is not None
     off, on = wording.ASCII_STATE[False], wording.ASCII_STATE[True]
@@ -383,7 +385,7 @@ def test_completion_suggestion_and_search(debuggee: Start, tmp_path: Path) -> No
 
 
 def test_blocks_typed_at_interacts_prompt_go_line_by_line(debuggee: Start, tmp_path: Path) -> None:
-    program = debuggee("rpdb", "simple")
+    program = debuggee("rpdb", "simple", executable=python_before_313())  # interact is unsafe
 
     async def script(repl: Repl, keys: PipeInput) -> None:
         keys.send_text("interact" + ENTER)

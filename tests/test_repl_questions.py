@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from in_process import RunCommand
+from matrix_pythons import python_before_313
 from repl_driver import (
     CTRL_D,
     ENTER,
@@ -74,7 +75,7 @@ def test_a_yes_disarms_the_question_for_the_session(debuggee: Start, tmp_path: P
 
 
 def test_declining_interact_and_exit_keeps_asking(debuggee: Start, tmp_path: Path) -> None:
-    program = debuggee("rpdb", "simple")
+    program = debuggee("rpdb", "simple", executable=python_before_313())  # interact is unsafe
 
     async def script(repl: Repl, keys: Any) -> None:
         await declined(repl, keys, "interact")

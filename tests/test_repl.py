@@ -443,9 +443,12 @@ def test_tab_completes_names_of_the_frame(debuggee: Start, tmp_path: Path) -> No
         ]
         assert "word" in found  # a local of the stopped frame, asked of the debugger
         buffer = repl.app.current_buffer
-        keys.send_text("p wo\t")  # "word" (the frame's) and "work" (seen): a menu opens
-        await until(lambda: buffer.complete_state is not None, "the completion menu")
-        keys.send_text("\t")  # the first candidate: the frame's own name
+        keys.send_text("p wo\t")  # a menu when "work" was seen in the output too, else inserted
+        await until(
+            lambda: buffer.complete_state is not None or buffer.text == "p word", "the completion"
+        )
+        if buffer.text != "p word":
+            keys.send_text("\t")  # the first candidate: the frame's own name
         await until(lambda: buffer.text == "p word", "Tab completing")
         keys.send_text(ENTER)
         await until(lambda: repl.last_command == "p word" and at_prompt(repl), "sent")

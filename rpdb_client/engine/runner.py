@@ -14,7 +14,7 @@ import signal
 from typing import AbstractSet, Callable, Optional
 
 from rpdb_client.config import Settings
-from rpdb_client.engine.backoff import Backoff
+from rpdb_client.engine.backoff import FAST_PHASE, Backoff
 from rpdb_client.engine.identity import Identity, PeerTracker, UntrustedListener
 from rpdb_client.engine.session import UNSEEN, Session, SessionEnd, State
 from rpdb_client.engine.session_listener import FrontEnd
@@ -27,7 +27,7 @@ from rpdb_client.engine.wording import (
     waiting_to_detach,
 )
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
-from rpdb_client.host import ListenerScan
+from rpdb_client.host import ListenerScan, list_listeners
 from rpdb_client.wire.addresses import connect_address, is_local
 from rpdb_client.wire.connection import Connection
 
@@ -345,22 +345,22 @@ class Runner:
     ) -> Optional[Connection]:
         """remote-pdb keeps the connection after ``c``; its next ``set_trace()`` listens anew.
 
-        remote-pdb closes its listener once it has accepted, so a connection that succeeds
-        while the old one is running can only be the next breakpoint. The next listener is the
-        same process's, on whatever port (remote-pdb's default is a new random port at every
-        ``set_trace()``): found through the kernel when the process is known, never by knocking
-        on other ports (``--pid`` excludes the others, and a knock is a quit to a debugger).
+        The next listener is the same process's, on whatever port (remote-pdb's default is a
+        new random port at every ``set_trace()``): found through the kernel when the process is
+        known, never by knocking on other ports (a knock is a quit to a debugger).
         """
         backoff = Backoff(self._clock)
         process = session.identity.process if session.identity else None
         same_process = ListenerScan((process.pid,), trust_other_users=True) if process else None
-        # rpdb 0.1.6 and a pdb on a socket stay after `c` too (docs/protocol.md section 4): a
-        # new listener of the process is the next stop; rpdb 0.2.0's and celery's stay open.
-        old = {found.inode for found, _ in same_process.waiting()} if same_process else set()
+        # rpdb 0.1.6 and a pdb on a socket stay after `c` too (docs/protocol.md section 4): a new
+        # listener of the process is the next stop; the session's own is the one on its port.
+        old = {found.inode for found in list_listeners() if found.port == connection.peer[1]}
         while await session.wait_for_state(State.RUNNING, State.ENDED) is State.RUNNING:
             if not session.is_remote_pdb and same_process is None:
                 await session.wait_for_state(State.ENDED)  # nothing to watch: wait for its end
                 break
+            if not session.is_remote_pdb and await self._ends_soon(session):
+                break  # rpdb and celery close on `c` within a millisecond: no scan for them
             # Shielded: our connect makes remote-pdb drop the old connection, so the old
             # session may end before this attempt returns; a connection accepted by the next
             # set_trace() must then be adopted, never dropped (that would be a quit).
@@ -374,6 +374,14 @@ class Runner:
             await backoff.wait()
         return None
 
+    async def _ends_soon(self, session: Session) -> bool:
+        """Whether the session ends within the knocking phase (rpdb and celery close on ``c``)."""
+        try:
+            await asyncio.wait_for(session.wait_for_state(State.ENDED), FAST_PHASE)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
     async def _next_listener(
         self,
         same_process: Optional[ListenerScan],
@@ -381,11 +389,8 @@ class Runner:
         knock_for: float,
         old: AbstractSet[int] = frozenset(),
     ) -> Connection:
-        """One attempt at the followed program's next listener.
-
-        Without its process (another machine, or not readable), the port of the session it
-        left is tried: remote-pdb with ``REMOTE_PDB_PORT`` set listens there again.
-        """
+        """One attempt at the followed program's next listener; without its process (another
+        machine, not readable), the port of the session it left (``REMOTE_PDB_PORT`` set)."""
         timeout = self.settings.connect_timeout
         if same_process is None:
             return await Connection.open(peer[0], peer[1], timeout, knock_for)

@@ -157,7 +157,9 @@ class ListenerScan:
     def _judge(self, listener: Listener) -> Optional[ProcessInfo]:
         if listener.uid != self._uid and self._uid != 0 and not self._trust_other_users:
             return None  # another user's socket: never send them what is typed
-        pid = pids_for_inodes({listener.inode}, first=self._pids).get(listener.inode)
+        # With --pid, only those processes' descriptors are read: no walk of every process.
+        found = pids_for_inodes({listener.inode}, first=self._pids, only=bool(self._pids))
+        pid = found.get(listener.inode)
         if pid is None or (self._pids and pid not in self._pids):
             return None
         try:

@@ -105,16 +105,19 @@ def readlink(path: str, dir_fd: Optional[int] = None) -> str:
         return ""
 
 
-def pids_for_inodes(inodes: set[int], *, first: Iterable[int] = ()) -> dict[int, int]:
+def pids_for_inodes(
+    inodes: set[int], *, first: Iterable[int] = (), only: bool = False
+) -> dict[int, int]:
     """Map socket inodes to the PID of a process holding them open.
 
-    Walks ``/proc/PID/fd``, ``first`` (e.g. the PID found last time) before the others, and
-    stops as soon as every inode is found. Processes we may not read are skipped, so an inode may
-    be missing from the answer. A socket shared by several processes gets the first one found.
+    Walks ``/proc/PID/fd``, ``first`` (e.g. the PID found last time) before the others (with
+    ``only``, those alone), and stops as soon as every inode is found. Processes we may not read
+    are skipped, so an inode may be missing from the answer. A socket shared by several
+    processes gets the first one found.
     """
     wanted = {f"socket:[{inode}]": inode for inode in inodes if inode > 0}
     found: dict[int, int] = {}
-    for pid in _pids(first) if wanted else ():
+    for pid in (list(first) if only else _pids(first)) if wanted else ():
         links = _fd_links(pid)
         try:
             for link in links:

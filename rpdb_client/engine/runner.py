@@ -310,11 +310,12 @@ class Runner:
             if next_connection is not None:
                 session.close_running()
         end = await running
-        # remote-pdb listens anew at its next set_trace(), by default on a new random port: the
-        # next wait looks for that process's listener first (through the kernel, not by knocking).
+        # remote-pdb listens anew at its next set_trace() (a random port): look there first.
         process = session.identity.process if session.identity else None
-        keeps = process is not None and session.is_remote_pdb
-        self._same_process = ListenerScan((process.pid,), True) if keeps and process else None
+        if process is None or not session.is_remote_pdb:
+            self._same_process = None
+        elif self._same_process is None or self._same_process.pids != (process.pid,):
+            self._same_process = ListenerScan((process.pid,), True)
         for timer in timers:
             timer.cancel()
         if follower is not None and not follower.done():
@@ -374,8 +375,7 @@ class Runner:
             await backoff.wait()
         return None
 
-    async def _ends_soon(self, session: Session) -> bool:
-        """Whether the session ends within the knocking phase (rpdb and celery close on ``c``)."""
+    async def _ends_soon(self, session: Session) -> bool:  # rpdb and celery close on `c`
         try:
             await asyncio.wait_for(session.wait_for_state(State.ENDED), FAST_PHASE)
         except asyncio.TimeoutError:

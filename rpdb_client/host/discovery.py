@@ -132,9 +132,10 @@ class ListenerScan:
     """
 
     def __init__(self, pids: Iterable[int] = (), trust_other_users: bool = False) -> None:
-        self._pids = tuple(pids)  # empty: debuggers of any process
+        self.pids = tuple(pids)  # empty: debuggers of any process
         self._trust_other_users = trust_other_users
         self._verdicts: dict[int, Optional[ProcessInfo]] = {}
+        self._described: dict[int, ProcessInfo] = {}
         self._uid = os.getuid()
 
     def waiting(self) -> list[tuple[Listener, ProcessInfo]]:
@@ -158,12 +159,15 @@ class ListenerScan:
         if listener.uid != self._uid and self._uid != 0 and not self._trust_other_users:
             return None  # another user's socket: never send them what is typed
         # With --pid, only those processes' descriptors are read: no walk of every process.
-        found = pids_for_inodes({listener.inode}, first=self._pids, only=bool(self._pids))
+        found = pids_for_inodes({listener.inode}, first=self.pids, only=bool(self.pids))
         pid = found.get(listener.inode)
-        if pid is None or (self._pids and pid not in self._pids):
+        if pid is None or (self.pids and pid not in self.pids):
             return None
-        try:
-            process = describe_process(pid)
-        except ProcessLookupError:
-            return None
+        process = self._described.get(pid)
+        if process is None:  # a followed program listens anew at every stop: described once
+            try:
+                process = describe_process(pid)
+            except ProcessLookupError:
+                return None
+            self._described[pid] = process
         return process if looks_like_debugger_host(process) else None

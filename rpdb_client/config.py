@@ -14,7 +14,6 @@ only receives their values. Standard library only (tomllib, or tomli before Pyth
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import re
 import stat
@@ -23,7 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
+from rpdb_client.config_keys import COLOR_CHOICES, KEYS
 from rpdb_client.errors import UsageError
+
+__all__ = ["COLOR_CHOICES", "KEYS", "ConfigFile", "Settings", "build_settings", "load_config"]
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,7 +34,6 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4444
-COLOR_CHOICES = ("auto", "always", "never")
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_CONFIG_RESOURCE = "default_config.toml"
 MAX_CONFIG_SIZE = 1024 * 1024
@@ -78,106 +79,15 @@ class Settings:
     log_file: Optional[str] = None
     remote_completion: bool = True
     """Ask the debugger for the names in the frame when completing (a side query)."""
-
-
-# -- the keys of the config file ------------------------------------------------------------
-
-Check = Callable[[Any], Any]
-"""Returns the value to use, or raises ValueError with what was expected."""
-
-
-def _is_number(value: Any) -> bool:
-    # TOML booleans are ints to Python: `port = true` must not pass as 1.
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("expected true or false")
-    return value
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError("expected a non-empty string")
-    return value
-
-
-def _path(value: Any) -> str:
-    # The shell expands ~ on the command line; a config file has no shell in between.
-    return os.path.expanduser(_text(value))
-
-
-def _port(value: Any) -> int:
-    if not _is_number(value) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise ValueError("expected an integer from 1 to 65535")
-    return value
-
-
-def _seconds(minimum: float) -> Check:
-    def check(value: Any) -> float:
-        # inf and nan compare as no limit at all: the toolbar's countdown cannot show them.
-        if not _is_number(value) or not math.isfinite(value) or value < minimum:
-            raise ValueError(f"expected a finite number of seconds, at least {minimum:g}")
-        return float(value)
-
-    return check
-
-
-def _color(value: Any) -> str:
-    if value not in COLOR_CHOICES:
-        raise ValueError("expected one of " + ", ".join(f'"{c}"' for c in COLOR_CHOICES))
-    return str(value)
-
-
-def _lines(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError("expected a list of strings")
-    for item in value:
-        # Each is sent as one pdb line: a line break inside would be two commands.
-        if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", item):
-            raise ValueError(f"{item!r} holds a line break or control character")
-    return tuple(value)
-
-
-def _regexes(value: Any) -> tuple[str, ...]:
-    found = _lines(value)
-    for item in found:
-        try:
-            re.compile(item)
-        except re.error as error:
-            raise ValueError(f"{item!r} is not a regular expression: {error}") from None
-    return found
-
-
-KEYS: dict[str, Check] = {
-    "host": _text,
-    "port": _port,
-    "wait": _boolean,
-    "connect_timeout": _seconds(0.1),
-    "prompt_regex": _regexes,
-    "on_connect": _lines,
-    "vi": _boolean,
-    "history": _boolean,
-    "history_file": _path,
-    "color": _color,
-    "style": _text,
-    "confirm_quit": _boolean,
-    "bell": _boolean,
-    "toolbar": _boolean,
-    "pager": _boolean,
-    "raw": _boolean,
-    "remote_completion": _boolean,
-    "ascii": _boolean,
-    "trust_owner": _boolean,
-    "timeout_hint": _seconds(0.001),
-    "log_file": _path,
-}
-"""The keys of the config file (top level and each ``[targets.NAME]``), with their checks.
-
-All but ``on_connect`` are :class:`Settings` fields of the same name. The environment
-(``RPDB_CONNECT_*``) sets the same options, except the two lists.
-"""
+    # Where the debugged workers run, when not on this machine (docs/protocol.md section 8).
+    places: tuple[str, ...] = ()
+    """Each an ``ssh://[user@]host[:port]`` or a ``via`` command; empty: this machine."""
+    via: Optional[str] = None
+    """The ``via`` command of the run (``--via``, or a named target's), before ``places``."""
+    ssh_command: Optional[str] = None
+    """The ``ssh`` to run, with options (``ssh -F FILE``); None: ``ssh``."""
+    remote_python: str = "python3"
+    """The Python the helper runs on the far side (3.7 or newer)."""
 
 
 # -- reading the file -----------------------------------------------------------------------
@@ -367,6 +277,7 @@ def build_settings(
     target: Optional[str] = None,
     command_line: Mapping[str, Any] = {},
     commands: tuple[str, ...] = (),
+    targets: tuple[str, ...] = (),
 ) -> Settings:
     """The settings of a run: defaults < config file < environment < target < command line.
 
@@ -377,13 +288,52 @@ def build_settings(
     """
     values: dict[str, Any] = dict(config.values)
     values.update(environment)
-    if target is not None:
-        if target not in config.targets:
-            raise UsageError(_unknown_target(target, config))
-        values.update(config.targets[target])
+    words = (target,) if target is not None else targets
+    places: list[str] = []
+    for word in words:
+        if word.startswith(SSH_SCHEME):
+            places.append(word)
+        elif word not in config.targets:
+            raise UsageError(_unknown_target(word, config))
+        elif len(words) == 1 and "group" not in config.targets[word]:
+            values.update(config.targets[word])  # one named target: every key of it applies
+        else:
+            places += _places_of(word, config, ())
     values.update(command_line)
+    values.pop("group", None)
     on_connect = tuple(values.pop("on_connect", ()))
-    return Settings(**values, commands=on_connect + commands)
+    if places and "via" in command_line:
+        raise UsageError("--via and ssh:// targets name two places: give one of them")
+    if not places and values.get("via"):
+        places.append(values["via"])
+    return Settings(**values, commands=on_connect + commands, places=tuple(places))
+
+
+SSH_SCHEME = "ssh://"
+_GROUP_DEPTH = 8
+
+
+def _places_of(name: str, config: ConfigFile, within: tuple[str, ...]) -> list[str]:
+    """Where a named target is: its ``via``, or the places of each target of its ``group``."""
+    if name.startswith(SSH_SCHEME):
+        return [name]
+    if name not in config.targets:
+        raise UsageError(_unknown_target(name, config))
+    if name in within or len(within) > _GROUP_DEPTH:
+        raise UsageError(f"target {name!r} is a group that contains itself")
+    table = config.targets[name]
+    if "group" in table:
+        return [
+            place
+            for member in table["group"]
+            for place in _places_of(member, config, (*within, name))
+        ]
+    if "via" not in table:
+        raise UsageError(
+            f"target {name!r} names no other machine (no via), so it cannot be one of several",
+            'Give it via = "ssh HOST", or name it alone.',
+        )
+    return [table["via"]]
 
 
 def _unknown_target(target: str, config: ConfigFile) -> str:

@@ -23,6 +23,9 @@ class ExitStatus(enum.IntEnum):
     OUTPUT_FAILED = 4
     """The client's own output (stdout, stderr or the transcript) could not be written: it
     detached safely and stopped."""
+    REMOTE = 5
+    """The other machine or container could not be used: ``ssh`` refused the login or does not
+    know the host key, the host is unreachable, or it has no usable ``python3``."""
     INTERRUPTED = 130
     """Interrupted by Ctrl-C or a signal before the work was done."""
 
@@ -53,6 +56,16 @@ class ConnectionRefused(ConnectError):
 
 class ConnectionLost(ClientError):
     """The connection broke while in use (reset, or an error reading or writing)."""
+
+
+class RemoteError(ClientError):
+    """The channel to another machine or container could not be opened, or is unusable."""
+
+    status = ExitStatus.REMOTE
+
+
+class ChannelDropped(ConnectionLost):
+    """The channel to another machine broke (``ssh`` killed, the network gone) mid-run."""
 
 
 class UsageError(ClientError):

@@ -25,6 +25,7 @@ from typing import Callable, Optional, TextIO
 
 from rpdb_client.config import Settings
 from rpdb_client.engine import wording
+from rpdb_client.engine.remote_runner import make_runner
 from rpdb_client.engine.runner import Runner
 from rpdb_client.engine.session import Session, SessionEnd, State
 from rpdb_client.environment import Environment
@@ -32,20 +33,23 @@ from rpdb_client.errors import ExitStatus
 from rpdb_client.output.guarded import GuardedStream, why_it_failed
 from rpdb_client.output.sanitize import RESET_ATTRIBUTES, Sanitizer, make_visible
 from rpdb_client.output.transcript import Transcript
+from rpdb_client.remote.reach import Reach
 from rpdb_client.wire.connection import UnsendableLine
 from rpdb_client.wire.parser import Prompt
 
 _READ_SIZE = 65536
 
 
-async def run_line_mode(settings: Settings, env: Environment, notice: str = "") -> ExitStatus:
+async def run_line_mode(
+    settings: Settings, env: Environment, notice: str = "", reach: Optional[Reach] = None
+) -> ExitStatus:
     """The whole line-mode run: lines from ``env``'s stdin, then the transcript closed.
 
     The one way to run line mode (piped input, and the REPL's ``TERM=dumb`` fallback);
     ``notice`` is said first (why line mode runs).
     """
     front_end = LineFrontEnd(settings, env)
-    runner = front_end.runner = Runner(settings, front_end, clock=env.monotonic)
+    runner = front_end.runner = make_runner(settings, front_end, env.monotonic, reach)
     try:
         if notice:
             front_end.on_notice(notice)

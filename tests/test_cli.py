@@ -190,13 +190,16 @@ ENVIRONMENT = {
     "trust_owner": ("1", True),
     "timeout_hint": ("9", 9.0),
     "log_file": ("/tmp/l", "/tmp/l"),
+    "via": ("docker exec -i app", "docker exec -i app"),
+    "ssh_command": ("ssh -F /tmp/c", "ssh -F /tmp/c"),
+    "remote_python": ("python3.12", "python3.12"),
 }
 
 
 def test_every_config_key_but_the_lists_has_its_environment_variable(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert set(ENVIRONMENT) == set(KEYS) - {"on_connect", "prompt_regex"}
+    assert set(ENVIRONMENT) == set(KEYS) - {"on_connect", "prompt_regex", "group"}
     for key, (text, _value) in ENVIRONMENT.items():
         monkeypatch.setenv(f"RPDB_CONNECT_{key.upper()}", text)
     settings = settings_for()
@@ -327,4 +330,4 @@ def test_an_ipv6_address_is_written_in_brackets(home: Path, run_command: RunComm
     assert f"[::1]:{port}" in result.stderr
     assert f" ::1:{port}" not in result.stderr
     wildcard = DebuggerCandidate(Listener("::", port, 1, os.getuid(), 0), process=None)
-    assert listing.describe(wildcard).startswith(f"[::1]:{port}  ")
+    assert listing.describe(wildcard.to_json()).startswith(f"[::1]:{port}  ")

@@ -54,7 +54,7 @@ def test_the_commented_out_examples_are_valid(tmp_path: Path) -> None:
         for line in lines
     ]
     config = load_config(write(tmp_path, "\n".join(uncommented)), environ={})
-    assert set(config.targets) == {"staging-worker"}
+    assert set(config.targets) == {"staging-worker", "web"}
     assert config.targets["staging-worker"]["port"] == 6899
     assert config.values["timeout_hint"] == 30.0
     assert config.values["log_file"] == os.path.expanduser("~/rpdb-connect.log")
@@ -179,4 +179,4 @@ def test_an_unknown_target_names_the_known_ones() -> None:
 
 def test_every_key_is_a_setting() -> None:
     fields = {field.name for field in dataclasses.fields(Settings)}
-    assert set(KEYS) - fields == {"on_connect"}
+    assert set(KEYS) - fields == {"on_connect", "group"}

@@ -28,7 +28,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The process's streams, variables and clock, made once by the command line and passed down.
     "environment": frozenset(),
     # Settings: the merged config file and options, reported through UsageError.
-    "config": frozenset({"errors"}),
+    "config": frozenset({"config_keys", "errors"}),
+    # The config file's keys and the check of each value.
+    "config_keys": frozenset(),
     # The socket and pdb's bytes: parser, connection, what may be sent.
     "wire": frozenset({"errors"}),
     # pdb's and the client's commands as data; risks name the prompt kinds the parser tells.
@@ -36,13 +38,19 @@ ALLOWED: dict[str, frozenset[str]] = {
     # This machine's kernel and /proc: standard library only, so that it can run on a remote
     # host's python3 (tests/test_host_portable.py runs it alone).
     "host": frozenset(),
-    # The session and its runner: speaks the wire, reads the vocabulary, names processes (host).
-    "engine": frozenset({"wire", "vocabulary", "host", "config", "errors"}),
+    # Other machines and containers: ssh and exec channels, the helper sent there (host), the
+    # relayed connections.
+    "remote": frozenset({"host", "errors"}),
+    # The session and its runner: speaks the wire, reads the vocabulary, names processes (host),
+    # reaches other machines (remote).
+    "engine": frozenset({"wire", "vocabulary", "host", "remote", "config", "errors"}),
     # What reaches the user's terminal: sanitising, transcript, palette, and highlighting, which
     # colours a typed command by what the vocabulary says it is.
     "output": frozenset({"vocabulary", "errors"}),
     # Piped input: a front end of the engine that writes through output.
-    "line_mode": frozenset({"engine", "output", "wire", "environment", "config", "errors"}),
+    "line_mode": frozenset(
+        {"engine", "output", "wire", "remote", "environment", "config", "errors"}
+    ),
     # The prompt_toolkit REPL: a front end of the engine; after the session it may hand the rest
     # of the input to line mode.
     "terminal": frozenset(
@@ -52,6 +60,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "vocabulary",
             "wire",
             "line_mode",
+            "remote",
             "environment",
             "config",
             "errors",
@@ -67,6 +76,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "engine",
             "output",
             "host",
+            "remote",
             "wire",
             "environment",
             "config",

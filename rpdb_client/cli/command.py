@@ -22,12 +22,13 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Sequence
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from rpdb_client.cli import about, option_checks, shell_completion
+from rpdb_client.cli.help_text import EPILOG
 from rpdb_client.config import (
     COLOR_CHOICES,
     DEFAULT_HOST,
@@ -40,40 +41,17 @@ from rpdb_client.config import (
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ClientError, ConnectionRefused, ExitStatus
 
+if TYPE_CHECKING:
+    from rpdb_client.remote.reach import Reach
+
 ENV_PREFIX = "RPDB_CONNECT"
 DEFAULTS = Settings()
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
-EPILOG = """\b
-Examples:
-  rpdb-connect                        connect to 127.0.0.1:4444 (rpdb's default)
-  rpdb-connect --port 6899            connect to celery.contrib.rdb's default port
-  rpdb-connect --wait                 wait for set_trace(), and again after each session
-  rpdb-connect --wait -c 'p request.path' </dev/null
-                                      log a value on every request, then continue
-  rpdb-connect staging-worker         a named target: [targets.staging-worker] in the config
-  rpdb-connect --list                 debuggers waiting on this machine (never connects)
-  rpdb-connect --wait --any           the next debugger to appear, on any port
-
-\b
-Configuration:
-  $XDG_CONFIG_HOME/rpdb-connect/config.toml, or --config PATH; --print-config shows every key.
-  Environment: RPDB_CONNECT_<OPTION>, e.g. RPDB_CONNECT_PORT=6899 RPDB_CONNECT_WAIT=1.
-  Precedence: options > the named target > environment > config file > defaults.
-
-\b
-Exit status:
-  0    every session ended by c, q or a safe detach
-  1    a connection was lost, or the peer is not a line-based pdb
-  2    usage error, or a broken config file
-  3    could not connect
-  4    the client's own output (stdout, stderr, --log) failed; it detached safely
-  130  interrupted by Ctrl-C or a signal (an open session is detached safely first)
-"""
 
 # Parameters that are not Settings fields of the same name, or not settings at all.
 _RENAMED = {"list_": "list_debuggers", "any_": "any_port", "pid": "pids"}
-_NOT_SETTINGS = frozenset({"target", "config", "commands"})
+_NOT_SETTINGS = frozenset({"targets", "config", "commands"})
 
 
 def _flag(
@@ -94,7 +72,10 @@ def _flag(
     },
 )
 @click.argument(
-    "target", required=False, metavar="[TARGET]", shell_complete=shell_completion.complete_target
+    "targets",
+    nargs=-1,
+    metavar="[TARGET]...",
+    shell_complete=shell_completion.complete_target,
 )
 @click.option(
     "--host",
@@ -199,6 +180,23 @@ def _flag(
     help="The worker's time limit, when it cannot be found from the process.",
 )
 @click.option(
+    "--via",
+    metavar="COMMAND",
+    help="Reach the debugger through COMMAND, which runs a program where the worker runs: "
+    "'ssh HOST', 'docker exec -i CONTAINER', 'kubectl exec -i POD --'. Nothing is installed "
+    "there; its python3 runs a helper sent over the channel.",
+)
+@click.option(
+    "--ssh-command",
+    metavar="COMMAND",
+    help="The ssh to run, with options such as -F FILE or -i KEY (default: ssh).",
+)
+@click.option(
+    "--remote-python",
+    metavar="PYTHON",
+    help="The Python 3.7+ the helper runs on the other machine (default: python3).",
+)
+@click.option(
     "--log",
     "log_file",
     type=click.Path(dir_okay=False),
@@ -267,7 +265,8 @@ def command(ctx: click.Context, /, **params: Any) -> None:
 
     A safe replacement for `nc localhost 4444`: one line is sent per prompt, the end of a
     session is noticed, and leaving (end of input, Ctrl-C, a signal) lets the program go on
-    instead of raising BdbQuit in it. TARGET is a [targets.NAME] of the config file.
+    instead of raising BdbQuit in it. TARGET is a [targets.NAME] of the config file, or
+    ssh://[user@]host[:port] for a worker on another machine (several with --list or --any).
     """
     demo = params.pop("demo")
     env = _environment(ctx)
@@ -305,7 +304,7 @@ def _settings(ctx: click.Context, params: dict[str, Any]) -> Settings:
     return build_settings(
         config=config,
         environment=environment,
-        target=params["target"],
+        targets=params["targets"],
         command_line=command_line,
         commands=params["commands"],
     )
@@ -313,6 +312,10 @@ def _settings(ctx: click.Context, params: dict[str, Any]) -> Settings:
 
 def _dispatch(settings: Settings, env: Environment) -> int:
     try:
+        if settings.places:
+            from rpdb_client.cli.places import dispatch_there
+
+            return dispatch_there(settings, env, _run, _say)
         if settings.list_debuggers:
             from rpdb_client.cli.listing import print_debuggers
 
@@ -338,7 +341,7 @@ def _run_demo(settings: Settings, env: Environment) -> int:
         return int(error.status)
 
 
-def _run(settings: Settings, env: Environment) -> int:
+def _run(settings: Settings, env: Environment, reach: Optional[Reach] = None) -> int:
     import asyncio  # here, not at the top: --version, --help and Tab stay quick
 
     from rpdb_client.engine.wording import REFUSED_HINT
@@ -347,8 +350,8 @@ def _run(settings: Settings, env: Environment) -> int:
         if env.stdin_isatty and env.stdout_isatty:
             from rpdb_client.terminal.repl import run_repl  # type: ignore[import-not-found,unused-ignore]
 
-            return int(asyncio.run(run_repl(settings, env)))
-        return int(asyncio.run(_run_line_mode(settings, env)))
+            return int(asyncio.run(run_repl(settings, env, reach)))
+        return int(asyncio.run(_run_line_mode(settings, env, reach)))
     except ConnectionRefused as error:
         _say(f"{error.message}\n{REFUSED_HINT}")
         return int(error.status)
@@ -359,10 +362,12 @@ def _run(settings: Settings, env: Environment) -> int:
         return int(ExitStatus.INTERRUPTED)
 
 
-async def _run_line_mode(settings: Settings, env: Environment) -> ExitStatus:
+async def _run_line_mode(
+    settings: Settings, env: Environment, reach: Optional[Reach]
+) -> ExitStatus:
     from rpdb_client.line_mode import run_line_mode
 
-    return await run_line_mode(settings, env)
+    return await run_line_mode(settings, env, reach=reach)
 
 
 def _say(text: str) -> None:

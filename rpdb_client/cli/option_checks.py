@@ -83,5 +83,9 @@ def check_combinations(ctx: click.Context, settings: Settings, params: dict[str,
     finders = [("--pick", settings.pick), ("--list", settings.list_debuggers)]
     finders.append(("--any", settings.any_port))
     which = next((name for name, given in finders if given), None)
-    if which and (params["target"] or typed):
+    if which and (typed or (params["targets"] and not settings.places)):
         raise click.UsageError(f"{which} finds debuggers itself: not with a TARGET, --host, --port")
+    if len(settings.places) > 1 and not (settings.list_debuggers or settings.any_port):
+        raise click.UsageError("several targets go with --list or --wait --any: name one")
+    if settings.places and settings.pick and len(settings.places) > 1:
+        raise click.UsageError("--pick chooses on one machine: name one target")

@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from rpdb_client.errors import ConnectError
 from rpdb_client.host import (
@@ -30,6 +30,7 @@ from rpdb_client.host import (
     input_encoding_of,
     pids_for_inodes,
 )
+from rpdb_client.host.frames import encoding_from, process_from, timeout_from
 
 ACCEPT_WAIT = 0.05
 
@@ -113,23 +114,52 @@ class PeerTracker:
         if info is None:
             return Identity(None, self._hint(), None)
         process = self._process(info.inode)
-        await self._check_owner(info.uid, peer, process)
+        await self._check_owner(info.uid, peer, process, os.getuid(), self._users_of_pids)
         if process is None:
             return Identity(None, self._hint(), None)
+        timeout = self._hint() or self._timeout_of(process)
+        return self._known(process, session, timeout, self._encoding_of(process.pid))
+
+    async def identify_there(
+        self, facts: dict[str, Any], peer: tuple[str, int], session: int = 0
+    ) -> Identity:
+        """The same, from the facts the helper on another machine read from its kernel
+        (``host.identify.peer_facts``); the owner is checked against the user it runs as."""
+        process = process_from(facts.get("process"))
+        uid = facts.get("uid")
+        if uid is None:
+            return Identity(None, self._hint(), None)
+        users = set(facts.get("pid_users", ()))
+        await self._check_owner(int(uid), peer, process, int(facts["me"]), lambda: users)
+        if process is None:
+            return Identity(None, self._hint(), None)
+        timeout = self._hint() or timeout_from(facts.get("timeout"))
+        return self._known(process, session, timeout, encoding_from(facts.get("encoding")))
+
+    def _known(
+        self,
+        process: ProcessInfo,
+        session: int,
+        timeout: Optional[WorkerTimeout],
+        encoding: Optional[InputEncoding],
+    ) -> Identity:
         same = None if self._last_pid is None else process.pid == self._last_pid
         self._last_pid = process.pid
         met = self._met.setdefault((process.pid, process.argv), session)
         seen_in = met if same is False and met != session else None
-        timeout = self._hint() or self._timeout_of(process)
-        return Identity(process, timeout, same, seen_in, self._encoding_of(process.pid))
+        return Identity(process, timeout, same, seen_in, encoding)
 
     async def _check_owner(
-        self, uid: int, peer: tuple[str, int], process: Optional[ProcessInfo]
+        self,
+        uid: int,
+        peer: tuple[str, int],
+        process: Optional[ProcessInfo],
+        me: int,
+        users_of_pids: Callable[[], set[int]],
     ) -> None:
-        me = os.getuid()
         if uid == me or self._trust_owner or uid in self._trusted_uids:
             return
-        if uid in self._users_of_pids():
+        if uid in users_of_pids():
             return  # the user named a process of that user: its listener is the one wanted
         # Here, not at the top: wording imports the session, which imports this module.
         from rpdb_client.engine import wording

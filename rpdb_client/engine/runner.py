@@ -23,9 +23,9 @@ from rpdb_client.engine.wording import (
     address,
     detach_overdue,
     escaping_for_an_ascii_server,
-    timeout_warning,
     waiting_to_detach,
 )
+from rpdb_client.engine.worker_countdown import watch_timeout
 from rpdb_client.errors import ConnectError, ConnectionRefused, ExitStatus
 from rpdb_client.host import ListenerScan, list_listeners
 from rpdb_client.wire.addresses import connect_address, is_local
@@ -238,19 +238,6 @@ class Runner:
             connection.close()  # nothing was sent: the squatter learns nothing
             raise
 
-    def _watch_timeout(self, session: Session) -> list[asyncio.TimerHandle]:
-        """Warn at 50% and 80% of the worker's limit, counted from the connection."""
-        timeout = session.identity.timeout if session.identity else None
-        if timeout is None:
-            return []
-        loop = asyncio.get_running_loop()
-
-        def warn(share: float) -> None:
-            if session.state is not State.ENDED:
-                self.front_end.on_notice(timeout_warning(timeout, share))
-
-        return [loop.call_later(timeout.seconds * share, warn, share) for share in (0.5, 0.8)]
-
     async def _hear_first_byte(self, connection: Connection) -> bool:
         """Wait for the debugger's first bytes before a session begins (and is announced).
 
@@ -288,7 +275,7 @@ class Runner:
         )
         self.session = session
         session.identity = await self._identify(connection)
-        timers = self._watch_timeout(session)
+        timers = watch_timeout(session, self.front_end.on_notice)
         # Before the front end queues the first lines (-c): they are escaped as they are queued.
         identity = session.identity
         escaping = identity.decodes_ascii if identity and not session.ascii_only else ""
@@ -309,13 +296,8 @@ class Runner:
             next_connection = follower.result()
             if next_connection is not None:
                 session.close_running()
-        end = await running
-        # remote-pdb listens anew at its next set_trace() (a random port): look there first.
-        process = session.identity.process if session.identity else None
-        if process is None or not session.is_remote_pdb:
-            self._same_process = None
-        elif self._same_process is None or self._same_process.pids != (process.pid,):
-            self._same_process = ListenerScan((process.pid,), True)
+        end = self._explain(await running)
+        self._remember_program(session)
         for timer in timers:
             timer.cancel()
         if follower is not None and not follower.done():
@@ -324,6 +306,18 @@ class Runner:
         self.session = None
         self.front_end.on_session_end(session, end)
         return end, next_connection
+
+    def _explain(self, end: SessionEnd) -> SessionEnd:
+        """The end of a session as the user is told it (a place may know more of a loss)."""
+        return end
+
+    def _remember_program(self, session: Session) -> None:
+        """remote-pdb listens anew at its next set_trace() (a random port): look there first."""
+        process = session.identity.process if session.identity else None
+        if process is None or not session.is_remote_pdb:
+            self._same_process = None
+        elif self._same_process is None or self._same_process.pids != (process.pid,):
+            self._same_process = ListenerScan((process.pid,), True)
 
     async def _release(self, connection: Connection) -> None:
         """Let a debugger we connected to but will not serve go on: detach at its prompt."""

@@ -337,6 +337,8 @@ class Session:
         The kernel tells when the server is on this machine (docs/protocol.md section 5): what
         its socket received of ours and has not read, and what has not reached it yet.
         """
+        if self.connection.place:
+            return None  # made on another machine: its kernel is the helper's to read
         if self._server_queue is None:
             self._server_queue = ServerQueue(self.connection.local, self.connection.peer)
         return self._server_queue(self.connection.bytes_sent)

@@ -47,10 +47,13 @@ class Ending(enum.Enum):
     DETACHED = "detached"
     LOST = "lost"
     NOT_PDB = "not a pdb"
+    CHANNEL_DROPPED = "channel dropped"
+    """The channel to another machine broke; its helper leaves the session safely there."""
 
     @property
     def status(self) -> ExitStatus:
-        return ExitStatus.LOST if self in (Ending.LOST, Ending.NOT_PDB) else ExitStatus.OK
+        lost = (Ending.LOST, Ending.NOT_PDB, Ending.CHANNEL_DROPPED)
+        return ExitStatus.LOST if self in lost else ExitStatus.OK
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,8 @@ def _describe(end: SessionEnd) -> str:
         return f"detached, but {end.detail}" if end.detail else "detached: the program continues"
     if end.ending is Ending.NOT_PDB:
         return f"not a pdb{detail}"
+    if end.ending is Ending.CHANNEL_DROPPED:
+        return f"session over: {end.detail}"
     return f"connection lost{detail}.\n{LOST_HINT}"
 
 
@@ -159,17 +161,37 @@ def process(identity: Optional[Identity]) -> str:
     return text
 
 
+def _where(session: Session) -> str:
+    """``127.0.0.1:4444``, and ``on staging-1`` for a connection a helper made there."""
+    connection = session.connection
+    place = f" on {connection.place}" if connection.place else ""
+    return address(*connection.peer) + place
+
+
 def peer(session: Session) -> str:
     """The other end of a session, and its process when known: ``127.0.0.1:4444 pid 11851 (x)``."""
     who = process(session.identity)
-    return address(*session.connection.peer) + (f" {who}" if who else "")
+    return _where(session) + (f" {who}" if who else "")
 
 
 def connected(session: Session, number: int, counting: bool) -> str:
     """``connected to 127.0.0.1:4444 (session 2): pid 11851 (uwsgi worker 2), same process``."""
     label = f" (session {number})" if counting else ""
     who = process(session.identity)
-    return f"connected to {address(*session.connection.peer)}{label}" + (f": {who}" if who else "")
+    return f"connected to {_where(session)}{label}" + (f": {who}" if who else "")
+
+
+def channel_dropped(place: str) -> str:
+    """Why a session with a worker on another machine ended: the channel, not the debugger."""
+    return (
+        f"the channel to {place} dropped (ssh ended, or the network). The helper there "
+        "leaves the session safely on its own: it clears the breakpoints it saw set and "
+        "continues the program"
+    )
+
+
+def reconnecting(place: str) -> str:
+    return f"the channel to {place} dropped; opening it again"
 
 
 # -- who owns the port (the owner check of engine/identity.py) --------------------------------

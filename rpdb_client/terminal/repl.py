@@ -46,11 +46,12 @@ from prompt_toolkit.utils import is_dumb_terminal
 from rpdb_client.config import Settings
 from rpdb_client.engine import wording
 from rpdb_client.engine.frame_names import make_name_source
-from rpdb_client.engine.runner import Runner
+from rpdb_client.engine.remote_runner import make_runner
 from rpdb_client.engine.session import State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
+from rpdb_client.remote.reach import Reach
 from rpdb_client.terminal.client_commands import SECOND_PRESS
 from rpdb_client.terminal.completer import PdbCompleter
 from rpdb_client.terminal.history import make_history
@@ -92,8 +93,9 @@ class Repl(Sending):
     the clock.
     """
 
-    def __init__(self, settings: Settings, env: Environment) -> None:
+    def __init__(self, settings: Settings, env: Environment, reach: Optional[Reach] = None) -> None:
         self.env = env
+        self._reach = reach
         mode = cast(Literal["auto", "always", "never"], settings.color)
         self.color = color_enabled(mode, env.stdout_isatty, env.environ)
         output = get_app_session().output
@@ -147,7 +149,7 @@ class Repl(Sending):
 
     async def run(self) -> ExitStatus:
         """Run the sessions the settings ask for; the application lives as long as the run."""
-        self.runner = Runner(self.settings, self, clock=self.env.monotonic)
+        self.runner = make_runner(self.settings, self, self.env.monotonic, self._reach)
         for warning in self._early_warnings:
             self.screen.notice(warning, warning=True)
         if self.settings.log_file:
@@ -330,20 +332,23 @@ class Repl(Sending):
         return None if self.question is not None else self._lexers[self.editing_python]
 
 
-async def run_repl(settings: Settings, env: Environment) -> ExitStatus:
-    """The interactive client (``env``'s stdin and stdout are terminals)."""
+async def run_repl(
+    settings: Settings, env: Environment, reach: Optional[Reach] = None
+) -> ExitStatus:
+    """The interactive client (``env``'s stdin and stdout are terminals); ``reach``: how the
+    run reaches its other machines (``settings.places``)."""
     term = env.environ.get("TERM")
     if is_dumb_terminal(term or ""):  # None would make it read os.environ itself
-        return await _run_plain(settings, env)
+        return await _run_plain(settings, env, reach)
     output = cast(CompactOutput, CompactOutput.from_pty(env.stdout, term=term))
     with create_app_session(input=create_input(env.stdin), output=output):
-        repl = Repl(settings, env)
+        repl = Repl(settings, env, reach)
         output.on_gone = repl.terminal_gone
         return await repl.run()
 
 
-async def _run_plain(settings: Settings, env: Environment) -> ExitStatus:
+async def _run_plain(settings: Settings, env: Environment, reach: Optional[Reach]) -> ExitStatus:
     """A terminal without cursor movement (Emacs' shell): line mode, prompts as plain text."""
     from rpdb_client.line_mode import run_line_mode
 
-    return await run_line_mode(settings, env, wording.DUMB_TERMINAL)
+    return await run_line_mode(settings, env, wording.DUMB_TERMINAL, reach)

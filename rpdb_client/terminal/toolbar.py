@@ -65,7 +65,7 @@ _STATES = {
     State.ENDED: ("ended", "waiting"),
 }
 _LOCATION = re.compile(r"(.+)\((\d+)\)(.*)")
-_LOST = (Ending.LOST, Ending.NOT_PDB)
+_LOST = (Ending.LOST, Ending.NOT_PDB, Ending.CHANNEL_DROPPED)
 
 
 class StatusView(Protocol):

@@ -69,10 +69,19 @@ class Connection(asyncio.Protocol):
     a command's round trip close to a raw socket's).
     """
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        relayed: Optional[tuple[tuple[str, int], tuple[str, int], str]] = None,
+    ) -> None:
         self._sock = sock
-        self.peer: tuple[str, int] = sock.getpeername()[:2]
-        self.local: tuple[str, int] = sock.getsockname()[:2]
+        if relayed is None:
+            self.peer: tuple[str, int] = sock.getpeername()[:2]
+            self.local: tuple[str, int] = sock.getsockname()[:2]
+            self.place = ""
+        else:  # made by a helper on another machine: its addresses are that machine's
+            self.local, self.peer, self.place = relayed
+        """The machine the connection was made on, by a helper there; "" for this one."""
         self.closed = False
         self._transport: Optional[asyncio.Transport] = None
         self._receiver: Optional[Receiver] = None
@@ -128,8 +137,20 @@ class Connection(asyncio.Protocol):
         raise ConnectError(f"cannot connect to {host_port(host, port)}: {reason}")
 
     @classmethod
-    async def _wrap(cls, sock: socket.socket) -> Connection:
-        connection = cls(sock)
+    async def relayed(
+        cls, sock: socket.socket, local: tuple[str, int], peer: tuple[str, int], place: str
+    ) -> Connection:
+        """A connection that a helper made on ``place``, relayed to us through ``sock``."""
+        sock.setblocking(False)
+        return await cls._wrap(sock, (local, peer, place))
+
+    @classmethod
+    async def _wrap(
+        cls,
+        sock: socket.socket,
+        relayed: Optional[tuple[tuple[str, int], tuple[str, int], str]] = None,
+    ) -> Connection:
+        connection = cls(sock, relayed)
         await asyncio.get_running_loop().create_connection(lambda: connection, sock=sock)
         return connection
 

@@ -1,0 +1,281 @@
+"""Workers on other machines: sessions through a real OpenSSH server, and containers stood in
+for by network namespaces (issue 14).
+
+The sshd is the tests' own on 127.0.0.1 (tests/ssh_server.py), so the "other machine" is this
+one reached through ssh: the helper really is started by ``ssh`` with nothing installed, reads
+the kernel there and relays the connection. A program in a network namespace cannot be reached
+from this one's loopback at all; ``ip netns exec`` stands in for ``docker exec``. Each test
+asserts on what the debugged program experienced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from components import find_python, require_component
+from debuggee import Debuggee, line_of, remote_pdb_on_a_random_port, run_client, start_client
+from netns import Namespace
+from process_tree import descendants
+from ssh_server import SshServer, ssh_env, wait_sessions_closed
+
+Start = Callable[..., Debuggee]
+DEADLINE = 20.0
+
+
+def read_until(pipe: object, pattern: str, timeout: float = DEADLINE) -> str:
+    """Read a text pipe of a client (by its fd) until ``pattern`` appears; what was read."""
+    fd = pipe.fileno()  # type: ignore[attr-defined]
+    data, deadline = "", time.monotonic() + timeout
+    while not re.search(pattern, data):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise AssertionError(f"no {pattern!r}; got {data!r}")
+        chunk = os.read(fd, 4096).decode(errors="replace")
+        if not chunk:
+            raise AssertionError(f"closed before {pattern!r}; got {data!r}")
+        data += chunk
+    return data
+
+
+@pytest.mark.parametrize("kind", ["rpdb", "remote_pdb"])
+def test_a_session_through_ssh_sets_a_value_in_the_program(
+    kind: str, debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    program = debuggee(kind, "simple")
+    result = run_client(
+        ssh_server.url, "--port", str(program.port), stdin="p x\n!x = 21\nc\n", env=ssh_client_env
+    )
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert record["reached_end"] and record["error"] is None, record
+    assert record["values"]["y"] == 42  # helper(x) ran with the x set through the debugger
+    assert "\n1\n" in result.stdout
+    # Who is behind it comes from the kernel there: its pid, and the host it is on.
+    assert f"on {ssh_server.url[len('ssh://') :]}: pid {program.process.pid}" in result.stderr
+
+
+def test_list_through_ssh_shows_what_waits_there_without_connecting(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    program = debuggee("remote_pdb", "simple")
+    result = run_client("--list", "--json", ssh_server.url, env=ssh_client_env)
+    assert result.returncode == 0, result.stderr
+    rows = [row for row in json.loads(result.stdout) if row["port"] == program.port]
+    assert len(rows) == 1, result.stdout
+    assert rows[0]["pid"] == program.process.pid
+    assert rows[0]["host"] == ssh_server.url[len("ssh://") :]
+    assert rows[0]["clients"] == 0
+    assert "accepted connection" not in program.log()  # listed, never knocked on
+    table = run_client("--list", ssh_server.url, env=ssh_client_env)
+    assert table.stdout.startswith("HOST"), table.stdout
+    assert str(program.port) in table.stdout
+
+
+def test_list_over_several_hosts_names_the_one_that_fails_and_lists_the_others(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    program = debuggee("rpdb", "simple")
+    broken = "ssh://nobody@127.0.0.1:1"  # nothing listens on port 1
+    result = run_client("--list", ssh_server.url, broken, env=ssh_client_env)
+    assert result.returncode == 5, result.stderr
+    assert str(program.port) in result.stdout
+    assert result.stderr.count("\n") <= 2 and "Traceback" not in result.stderr, result.stderr
+    assert "nobody@127.0.0.1:1" in result.stderr
+
+
+def test_wait_any_through_ssh_catches_the_program_of_that_pid(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    program = debuggee("remote_pdb", "counter")
+    result = run_client(
+        ssh_server.url,
+        "--wait",
+        "--any",
+        "--pid",
+        str(program.process.pid),
+        "--count",
+        "1",
+        "-c",
+        "count = 7",
+        "-c",
+        "c",
+        env=ssh_client_env,
+    )
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert record["reached_end"] and record["values"]["count"] == 7, record
+
+
+def test_wait_follows_remote_pdb_to_its_next_random_port_through_ssh(
+    tmp_path: Path, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    """The next listener is found there, by the helper; no attempt crosses the channel."""
+    program = remote_pdb_on_a_random_port(tmp_path, "loop3_remote_env")
+    try:
+        result = run_client(
+            ssh_server.url,
+            "--wait",
+            "--port",
+            str(program.port),
+            "--count",
+            "3",
+            "-c",
+            "value = value * 10",
+            "-c",
+            "c",
+            env=ssh_client_env,
+            timeout=40,
+        )
+        record = program.finish()
+    finally:
+        program.stop()
+    assert result.returncode == 0, result.stderr
+    assert record["reached_end"] and record["values"]["seen"] == [0, 10, 20], result.stderr
+    assert len(set(re.findall(r"connected to 127\.0\.0\.1:(\d+)", result.stderr))) == 3
+
+
+def _helper_channel(client: subprocess.Popen[str]) -> int:
+    """The pid of the ``ssh`` that carries the client's helper (not the shared connection)."""
+    for pid, command in descendants(client.pid):
+        if "ControlMaster=no" in command:
+            return pid
+    raise AssertionError(f"no helper channel among {descendants(client.pid)}")
+
+
+@pytest.mark.parametrize("what", ["ssh client", "sshd child"])
+def test_a_dropped_channel_leaves_the_session_safely_there(
+    what: str, debuggee: Start, fresh_ssh_server: SshServer, tmp_path: Path
+) -> None:
+    """The helper does what the client does on SIGHUP: clears the breakpoint, continues."""
+    program = debuggee("rpdb", "breakpoint_later")
+    env = ssh_env(fresh_ssh_server, tmp_path)
+    client = start_client(fresh_ssh_server.url, "--port", str(program.port), env=env)
+    try:
+        assert client.stdin is not None
+        client.stdin.write(f"b {line_of('after x = 2')}\n")
+        client.stdin.flush()
+        read_until(client.stdout, r"Breakpoint 1 at")
+        if what == "ssh client":
+            os.kill(_helper_channel(client), signal.SIGKILL)
+        else:
+            for pid in fresh_ssh_server.sshd_sessions():
+                os.kill(pid, signal.SIGKILL)
+        record = program.finish()
+        err = read_until(client.stderr, r"dropped")
+        client.stdin.close()
+        client.wait(DEADLINE)
+    finally:
+        client.kill()
+    assert record["reached_end"] and record["error"] is None, record
+    assert record["values"]["x"] == 3, record  # the breakpoint was cleared: it did not stop
+    assert "channel to" in err
+    assert client.returncode == 1
+
+
+def test_a_channel_dropped_while_waiting_is_opened_again(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    client = start_client(
+        ssh_server.url, "--wait", "--port", "1", "--count", "1", "-c", "c", env=ssh_client_env
+    )
+    try:
+        read_until(client.stderr, r"waiting for a debugger")
+        os.kill(_helper_channel(client), signal.SIGKILL)
+        read_until(client.stderr, r"opening it again")
+        assert client.poll() is None
+    finally:
+        client.send_signal(signal.SIGINT)
+        client.wait(DEADLINE)
+    assert client.returncode == 130
+
+
+@pytest.mark.parametrize(
+    ("config", "says"),
+    [("unknown_host", "host key"), ("wrong_key", "login was refused")],
+)
+def test_ssh_failures_are_one_line_with_what_to_do(
+    config: str, ssh_server: SshServer, tmp_path: Path, says: str
+) -> None:
+    env = ssh_env(ssh_server, tmp_path)
+    env["RPDB_CONNECT_SSH_COMMAND"] = f"ssh -F {getattr(ssh_server, 'config_file_' + config)}"
+    result = run_client(ssh_server.url, "--port", "4444", env=env)
+    assert result.returncode == 5, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_no_such_python_there_is_one_line(
+    ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    result = run_client(
+        ssh_server.url, "--port", "4444", "--remote-python", "python0.1", env=ssh_client_env
+    )
+    assert result.returncode == 5, result.stderr
+    assert "has no such Python" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_helper_runs_on_python_3_7(debuggee: Start) -> None:
+    """The oldest Python the helper supports, through a channel that runs it as it is."""
+    python37 = require_component("Python 3.7", find_python("3.7"), "pyenv install 3.7")
+    program = debuggee("remote_pdb", "simple")
+    result = run_client(
+        "--via", "env", "--remote-python", python37, "--port", str(program.port),
+        stdin="!x = 4\nc\n",
+    )  # fmt: skip
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert record["reached_end"] and record["values"]["y"] == 8, record
+    assert f"pid {program.process.pid}" in result.stderr
+
+
+def test_a_debugger_inside_a_namespace_is_reached_through_its_exec(
+    debuggee: Start, netns: Namespace
+) -> None:
+    """Bound to the namespace's own 127.0.0.1: out of reach from here, reached through exec."""
+    program = debuggee("rpdb", "simple", prefix=netns.exec_prefix)
+    direct = run_client("--port", str(program.port), stdin="c\n")
+    assert direct.returncode == 3, direct.stderr  # refused: not this machine's loopback
+    listed = run_client("--list", "--json", "--via", netns.via)
+    assert [row["pid"] for row in json.loads(listed.stdout)] == [program.process.pid]
+    result = run_client("--via", netns.via, "--port", str(program.port), stdin="!x = 5\nc\n")
+    record = program.finish()
+    assert result.returncode == 0, result.stderr
+    assert record["reached_end"] and record["values"]["y"] == 10, record
+
+
+def test_the_transcript_names_the_host(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str], tmp_path: Path
+) -> None:
+    program = debuggee("rpdb", "simple")
+    log = tmp_path / "session.log"
+    result = run_client(
+        ssh_server.url, "--port", str(program.port), "--log", str(log), stdin="c\n",
+        env=ssh_client_env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert program.finish()["reached_end"]
+    assert f"on {ssh_server.url[len('ssh://') :]}" in log.read_text().splitlines()[0]
+
+
+def test_the_shared_connection_ends_with_the_client(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    sessions_before = ssh_server.sshd_children()
+    program = debuggee("rpdb", "simple")
+    result = run_client(
+        ssh_server.url, "--port", str(program.port), stdin="c\n", env=ssh_client_env
+    )
+    assert result.returncode == 0, result.stderr
+    assert program.finish()["reached_end"]
+    wait_sessions_closed(
+        ssh_server, [pid for pid in ssh_server.sshd_children() if pid not in sessions_before]
+    )
+    assert not os.listdir(Path(ssh_client_env["XDG_RUNTIME_DIR"]) / "rpdb-connect")

@@ -3,9 +3,9 @@
 This module owns the test sshd: per run it generates an ed25519 host key and user keys, writes an
 ``sshd_config`` and the *client* configs (``ssh -F FILE``), starts Debian's ``/usr/sbin/sshd -D``
 as a child on a free port, waits for it to listen (read from /proc/net/tcp, never by connecting),
-and stops it and every process it forked by PID. :func:`running_sshd` is the context manager;
-``ssh_server`` (one per test session) and ``fresh_ssh_server`` (one per test) are its fixtures;
-``ssh_client_env`` gives a client's environment for it (:func:`ssh_env`).
+and stops it and every process it forked by PID (tests/process_tree.py). :func:`running_sshd` is
+the context manager; ``ssh_server`` (one per test session) and ``fresh_ssh_server`` (one per test)
+are its fixtures; ``ssh_client_env`` gives a client's environment for it (:func:`ssh_env`).
 
 The port guard (tests/port_guard) follows into the SSH sessions: the client configs ``SendEnv``
 the guard's variables and ``PYTHONPATH`` and the sshd ``AcceptEnv``s them, so a remote
@@ -20,7 +20,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from typing import Optional
 import pytest
 from components import find_python, require_component
 from debuggee import free_port, is_listening, wait_until
+from process_tree import kill_processes, process_table, processes_naming, stop_tree
 
 SSHD = "/usr/sbin/sshd"
 ALIAS = "rpdb-test"
@@ -59,48 +59,6 @@ def find_openssh() -> Optional[OpenSsh]:
 def require_openssh() -> OpenSsh:
     """OpenSSH, or the test is skipped (failed under CI) with how to install it."""
     return require_component("OpenSSH server", find_openssh(), "apt-get install openssh-server")
-
-
-def _process_table() -> dict[int, tuple[int, str]]:
-    """pid -> (parent pid, start time) of every process, from /proc/PID/stat."""
-    table = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as file:
-                fields = file.read().rpartition(")")[2].split()
-        except OSError:
-            continue
-        table[int(name)] = (int(fields[1]), fields[19])
-    return table
-
-
-def descendants(root: int) -> list[tuple[int, str]]:
-    """(pid, start time) of every process below ``root``, parents before their children."""
-    table = _process_table()
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in table.items():
-        children.setdefault(parent, []).append(pid)
-    found: list[tuple[int, str]] = []
-    todo = [root]
-    while todo:
-        for child in sorted(children.get(todo.pop(0), ())):
-            found.append((child, table[child][1]))
-            todo.append(child)
-    return found
-
-
-def kill_processes(processes: list[tuple[int, str]]) -> None:
-    """SIGKILL each (pid, start time) still running as that same process (not a reused pid)."""
-    for pid, started in processes:
-        try:
-            with open(f"/proc/{pid}/stat") as file:
-                if file.read().rpartition(")")[2].split()[19] != started:
-                    continue
-            os.kill(pid, signal.SIGKILL)
-        except (OSError, IndexError):
-            continue
 
 
 def _keygen(openssh: OpenSsh, path: Path, comment: str) -> str:
@@ -200,7 +158,7 @@ class SshServer:
 
     def sshd_children(self) -> list[int]:
         """The pids of the sshd processes serving connections (children of the listener)."""
-        table = _process_table()
+        table = process_table()
         return sorted(pid for pid, (parent, _) in table.items() if parent == self.pid)
 
     def sshd_sessions(self) -> list[int]:
@@ -219,15 +177,7 @@ class SshServer:
 
     def stop(self) -> None:
         """Stop the listener and every process below it (sessions, their commands), by PID."""
-        below = descendants(self.pid)
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        kill_processes(below)
+        stop_tree(self.process)
 
 
 def _write_configs(directory: Path, port: int, user: str, host_key: str) -> Path:
@@ -348,26 +298,6 @@ def ssh_env(server: SshServer, tmp: Path) -> dict[str, str]:
         link.unlink()
     link.symlink_to(runtime)
     return {"RPDB_CONNECT_SSH_COMMAND": server.ssh_command, "XDG_RUNTIME_DIR": runtime}
-
-
-def processes_naming(text: str) -> list[tuple[int, str]]:
-    """(pid, start time) of the processes whose command line contains ``text``.
-
-    A ``ControlPersist`` master ssh leaves its parent (its title: ``ssh: CONTROL_PATH [mux]``),
-    so it is found by the private directory its socket is in.
-    """
-    found = []
-    needle = text.encode()
-    for pid, (_, started) in _process_table().items():
-        if pid == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as file:
-                if needle in file.read():
-                    found.append((pid, started))
-        except OSError:
-            continue
-    return found
 
 
 def clean_runtime_dir(runtime: str) -> list[int]:

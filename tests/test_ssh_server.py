@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 from debuggee import is_listening, wait_until
+from process_tree import processes_naming
 from ssh_server import (
     SshServer,
     clean_runtime_dir,
-    processes_naming,
     running_sshd,
     ssh_env,
     wait_sessions_closed,

@@ -321,6 +321,14 @@ def ssh_client_env(ssh_server: SshServer, tmp_path: Path) -> Iterator[dict[str, 
         clean_runtime_dir(env["XDG_RUNTIME_DIR"])
 
 
-def wait_sessions_closed(server: SshServer, timeout: float = 10.0) -> None:
-    """Wait until the sshd serves no connection (after a client ended or was killed)."""
-    wait_until(lambda: not server.sshd_children(), timeout, "the sshd's sessions to close")
+def wait_sessions_closed(
+    server: SshServer, sessions: Optional[list[int]] = None, timeout: float = 10.0
+) -> None:
+    """Wait until ``sessions`` (pids of :meth:`SshServer.sshd_children`; by default all) are
+    over, after a client ended or was killed."""
+
+    def closed() -> bool:
+        children = server.sshd_children()
+        return not children if sessions is None else not set(children) & set(sessions)
+
+    wait_until(closed, timeout, "the sshd's sessions to close")

@@ -77,6 +77,7 @@ def test_the_port_guard_follows_into_the_session(ssh_server: SshServer) -> None:
 
 
 def test_a_session_is_a_child_of_the_listener_until_it_ends(ssh_server: SshServer) -> None:
+    before = set(ssh_server.sshd_sessions())  # the server is shared: other tests' may remain
     client = subprocess.Popen(
         [*ssh_server.ssh_argv, "rpdb-test", "echo ready; exec sleep 30"],
         stdin=subprocess.DEVNULL,
@@ -87,14 +88,14 @@ def test_a_session_is_a_child_of_the_listener_until_it_ends(ssh_server: SshServe
     try:
         assert client.stdout is not None
         assert client.stdout.readline() == "ready\n"
-        (session,) = ssh_server.sshd_sessions()
+        (session,) = set(ssh_server.sshd_sessions()) - before
         assert session in ssh_server.sshd_children()
         os.kill(session, 9)  # the "kill the sshd child" of the dropped-channel tests
         assert client.wait(10) == 255
     finally:
         client.kill()
         client.wait(5)
-    wait_sessions_closed(ssh_server)
+    wait_sessions_closed(ssh_server, [session])
 
 
 def test_the_server_and_its_sessions_are_gone_after_it_stops(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from debuggee import Debuggee
 from in_process import run_command  # noqa: F401 - a fixture for every test module
+from netns import netns  # noqa: F401 - a fixture for every test module
+from ssh_server import fresh_ssh_server, ssh_client_env, ssh_server  # noqa: F401 - fixtures
 from terminal import terminal  # noqa: F401 - a fixture for every test module
 
 PORT_GUARD = Path(__file__).parent / "port_guard"
@@ -65,7 +67,10 @@ def port_guard(
 
 @pytest.fixture
 def debuggee(tmp_path: Path) -> Iterator[Callable[..., Debuggee]]:
-    """Start debugged programs: ``debuggee(kind, scenario)``; all are killed at the end."""
+    """Start debugged programs: ``debuggee(kind, scenario)``; all are killed at the end.
+
+    ``prefix`` starts the program through a command, e.g. a network namespace's
+    ``("ip", "netns", "exec", NS)`` (tests/netns.py)."""
     started: list[Debuggee] = []
 
     def start(
@@ -75,8 +80,9 @@ def debuggee(tmp_path: Path) -> Iterator[Callable[..., Debuggee]]:
         executable: str = sys.executable,
         extra_args: tuple[str, ...] = (),
         port: Optional[int] = None,
+        prefix: tuple[str, ...] = (),
     ) -> Debuggee:
-        program = Debuggee(kind, scenario, tmp_path, env, executable, extra_args, port)
+        program = Debuggee(kind, scenario, tmp_path, env, executable, extra_args, port, prefix)
         started.append(program)
         program.wait_listening()
         return program

@@ -53,10 +53,14 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = 
         pause = min(pause * 2, 0.05)
 
 
-def is_listening(port: int) -> bool:
-    """True when a socket listens on ``port`` (read from /proc, never by connecting)."""
+def is_listening(port: int, pid: Optional[int] = None) -> bool:
+    """True when a socket listens on ``port`` (read from /proc, never by connecting).
+
+    With ``pid``, in that process's network namespace (``/proc/PID/net/tcp``), which may not be
+    this one's (a program started by ``ip netns exec``)."""
     wanted = f":{port:04X} "
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    where = f"/proc/{pid}/net" if pid is not None else "/proc/net"
+    for table in (f"{where}/tcp", f"{where}/tcp6"):
         try:
             with open(table) as file:
                 next(file)
@@ -81,8 +85,12 @@ class Debuggee:
         executable: str = sys.executable,
         extra_args: tuple[str, ...] = (),
         port: Optional[int] = None,
+        prefix: tuple[str, ...] = (),
     ):
+        """``prefix`` runs the program through a command: ``prefix + [executable, TARGET...]``
+        (``ip netns exec NS`` execs it: the process is still the program's own)."""
         self.kind = kind
+        self.prefix = prefix
         self.port = port or free_port()
         self.record_path = tmp / f"record-{kind}-{scenario}-{self.port}.json"
         self.log_path = tmp / f"log-{kind}-{scenario}-{self.port}.txt"
@@ -98,6 +106,7 @@ class Debuggee:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed by stop()
         self.process = subprocess.Popen(
             [
+                *prefix,
                 executable,
                 str(TARGET),
                 kind,
@@ -116,7 +125,7 @@ class Debuggee:
         def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"debuggee exited early:\n{self.log()}")
-            return is_listening(self.port)
+            return is_listening(self.port, self.process.pid if self.prefix else None)
 
         wait_until(ready, timeout, f"{self.kind} to listen on {self.port}")
 

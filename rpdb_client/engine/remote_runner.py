@@ -182,7 +182,7 @@ class RemoteRunner(Runner):
         session = self.session
         target = self._place_of.get(id(session.connection)) if session else None
         link = self._links.get(target) if target is not None else None
-        if link is not None and link.dropped.is_set() and end.ending is Ending.LOST:
+        if link is not None and link.channel_gone and end.ending is Ending.LOST:
             return SessionEnd(Ending.CHANNEL_DROPPED, channel_dropped(link.target.name))
         return end
 

@@ -94,6 +94,7 @@ class HelperLink:
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._numbers = itertools.count(1)
         self._pumped: dict[int, socket.socket] = {}
+        self.channel_gone = False
         self._hello: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         self.on_notice: Callable[[str], None] = lambda text: None
 
@@ -109,7 +110,8 @@ class HelperLink:
         link = cls(target)
         link._process = start_helper(target, ssh_command, shared, python, link._theirs.fileno())
         link._theirs.close()
-        link._ours.sendall(helper_payload())
+        with contextlib.suppress(OSError):  # it ended already: the pump reads why
+            link._ours.sendall(helper_payload())
         threading.Thread(target=link._pump, name=f"channel {target.name}", daemon=True).start()
         try:
             link.hello = await asyncio.wait_for(asyncio.shield(link._hello), HELLO_TIMEOUT)
@@ -199,7 +201,7 @@ class HelperLink:
                 fields["sock"], theirs = socket.socketpair()
                 self._pumped[int(fields["opened"])] = theirs
                 selector.register(theirs, selectors.EVENT_READ, int(fields["opened"]))
-            self._loop.call_soon_threadsafe(self._on_message, fields)
+            self._to_loop(self._on_message, fields)
             return
         stream = self._pumped.get(number)
         if stream is None:
@@ -226,17 +228,23 @@ class HelperLink:
         pumped.close()
 
     def _channel_ended(self, selector: selectors.BaseSelector) -> None:
+        self.channel_gone = True  # before the sessions read their end: they are told why
         for number in list(self._pumped):
             self._forget(number, selector)
         status: Optional[int] = None
         stderr = b""
-        if self._process is not None:
+        process = self._process  # (stop() may forget it meanwhile, from the event loop)
+        if process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                status = self._process.wait(5)
-            if self._process.stderr is not None:
+                status = process.wait(5)
+            if process.stderr is not None:
                 with contextlib.suppress(OSError, ValueError):
-                    stderr = self._process.stderr.read()
-        self._loop.call_soon_threadsafe(self._on_end, status, stderr)
+                    stderr = process.stderr.read()
+        self._to_loop(self._on_end, status, stderr)
+
+    def _to_loop(self, callback: Callable[..., None], *args: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the run is over: its loop is closed
+            self._loop.call_soon_threadsafe(callback, *args)
 
     # -- back in the event loop --------------------------------------------------------------
 

@@ -177,21 +177,28 @@ class HelperLink:
     def _pump(self) -> None:
         selector = selectors.DefaultSelector()
         selector.register(self._ours, selectors.EVENT_READ, CONTROL)
+        try:
+            self._pump_until_the_end(selector)
+        except ValueError:  # the far side sent what is no frame (a broken helper): it ends
+            with contextlib.suppress(OSError):
+                self._ours.shutdown(socket.SHUT_RDWR)
+        self._channel_ended(selector)
+
+    def _pump_until_the_end(self, selector: selectors.BaseSelector) -> None:
         reader = FrameReader()
         while True:
             for key, _ in selector.select():
-                if key.data == CONTROL:
-                    try:
-                        data = self._ours.recv(READ_SIZE)
-                    except OSError:
-                        data = b""
-                    if not data:
-                        self._channel_ended(selector)
-                        return
-                    for number, payload in reader.feed(data):
-                        self._deliver(number, payload, selector)
-                else:
+                if key.data != CONTROL:
                     self._from_session(key.data, selector)
+                    continue
+                try:
+                    data = self._ours.recv(READ_SIZE)
+                except OSError:
+                    data = b""
+                if not data:
+                    return
+                for number, payload in reader.feed(data):
+                    self._deliver(number, payload, selector)
 
     def _deliver(self, number: int, payload: bytes, selector: selectors.BaseSelector) -> None:
         if number == CONTROL:
@@ -213,7 +220,9 @@ class HelperLink:
         self._forget(number, selector)  # the debugger's end: the session reads EOF
 
     def _from_session(self, number: int, selector: selectors.BaseSelector) -> None:
-        pumped = self._pumped[number]
+        pumped = self._pumped.get(number)
+        if pumped is None:
+            return  # its end came in the same round (the debugger closed it)
         try:
             data = pumped.recv(READ_SIZE)
         except OSError:
@@ -223,7 +232,9 @@ class HelperLink:
             self._forget(number, selector)
 
     def _forget(self, number: int, selector: selectors.BaseSelector) -> None:
-        pumped = self._pumped.pop(number)
+        pumped = self._pumped.pop(number, None)
+        if pumped is None:
+            return
         selector.unregister(pumped)
         pumped.close()
 

@@ -1,4 +1,4 @@
-"""Benchmark rpdb-connect through SSH against raw clients through SSH: ``python bench/bench_remote.py [RUNS]``.
+"""rpdb-connect against raw clients, through SSH: ``python bench/bench_remote.py [RUNS]``.
 
 Against a real rpdb and a real remote-pdb (bench/target.py) behind a real sshd on 127.0.0.1
 (tests/ssh_server.py), side by side in one run:
@@ -21,6 +21,7 @@ Bounded: timeouts on every read and run; sshd, masters and programs stopped by P
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import subprocess
@@ -39,6 +40,7 @@ from debuggee import is_listening, wait_until  # noqa: E402
 from process_tree import kill_processes, processes_naming, stop_tree  # noqa: E402
 
 from bench import start  # noqa: E402
+from rpdb_client.errors import ConnectionLost  # noqa: E402
 from rpdb_client.remote.link import HelperLink  # noqa: E402
 from rpdb_client.remote.reach import Reach, target_of  # noqa: E402
 
@@ -69,6 +71,25 @@ def per_command(env: dict[str, str], kind: str, runs: int) -> float:
     return (full - one) / COMMANDS
 
 
+class FirstPrompt:
+    """A receiver that notes the debugger's first prompt."""
+
+    def __init__(self) -> None:
+        self.seen = asyncio.Event()
+        self._tail = b""
+
+    def on_data(self, data: bytes) -> None:
+        self._tail = (self._tail + data)[-len(ssh_baseline.PROMPT) :]
+        if self._tail == ssh_baseline.PROMPT:
+            self.seen.set()
+
+    def on_end(self, error: Optional[ConnectionLost]) -> None:
+        self.seen.set()
+
+    def expects_reply(self) -> bool:
+        return False
+
+
 def session_open(env: dict[str, str], kind: str, runs: int) -> tuple[float, float]:
     """Best seconds to the first prompt through the running helper; and the first session's,
     the helper's start included (the shared connection is up for both)."""
@@ -83,14 +104,18 @@ def session_open(env: dict[str, str], kind: str, runs: int) -> tuple[float, floa
             for _ in range(runs + 1):
                 program, port = start(kind, "stop")
                 try:
-                    await asyncio.to_thread(wait_until, lambda: is_listening(port), 20, kind)
+                    await asyncio.to_thread(wait_until, functools.partial(is_listening, port), 20)
                     began = time.perf_counter()
                     link = link or await reach.helper(target)
-                    relayed = await link.open({"port": port, "wait": False}).result()
-                    await asyncio.to_thread(ssh_baseline.read_until_prompt, relayed.sock)
+                    connection = (
+                        await link.open({"port": port, "wait": False}).result()
+                    ).connection
+                    prompt = FirstPrompt()
+                    connection.attach(prompt)
+                    await asyncio.wait_for(prompt.seen.wait(), RUN_LIMIT)
                     times.append(time.perf_counter() - began)
-                    relayed.sock.sendall(b"c\n")
-                    relayed.sock.close()
+                    connection.send_line("c")
+                    connection.close()
                     await asyncio.to_thread(program.wait, 30)
                 finally:
                     if program.poll() is None:
@@ -153,7 +178,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             ("remote_pdb", ssh_baseline.raw_round_trip_relay, "raw client, ssh + minimal relay"),
         ):
             raw, _ = ssh_baseline.round_trip(
-                runs, kind, lambda port, n, b=baseline: b(ssh_command, port, n), COMMANDS
+                runs, kind, functools.partial(baseline, ssh_command), COMMANDS
             )
             ours = per_command(env, kind, runs)
             lines.append(

@@ -7,6 +7,7 @@ passes, as uWSGI's master would (a real uWSGI runs in the end-to-end tests).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
@@ -14,6 +15,7 @@ import sysconfig
 from pathlib import Path
 from typing import Callable
 
+import pytest
 from debuggee import Debuggee, free_port, is_listening, run_client, start_client, wait_until
 from terminal import Terminal
 
@@ -173,3 +175,29 @@ def test_a_process_met_two_sessions_earlier_is_seen_not_new(tmp_path: Path) -> N
     assert f"pid {second.process.pid}" in connected[1] and "new process" in connected[1]
     assert f"pid {first.process.pid}" in connected[2], connected
     assert connected[2].endswith(", seen in session 1"), connected
+
+
+def test_the_owner_is_checked_against_the_user_the_helper_runs_as() -> None:
+    """Facts from another machine: there, the listener's owner and the helper's user decide."""
+    from rpdb_client.engine.identity import PeerTracker, UntrustedListener
+
+    facts = {"me": 1000, "uid": 1001, "process": None, "timeout": None, "encoding": None}
+    with pytest.raises(UntrustedListener):
+        asyncio.run(PeerTracker().identify_there({**facts, "pid_users": []}, ("127.0.0.1", 4444)))
+    named = asyncio.run(
+        PeerTracker(pids=(77,)).identify_there({**facts, "pid_users": [1001]}, ("127.0.0.1", 1))
+    )
+    assert named.process is None  # its --pid's user: used
+    process = {
+        "pid": 5, "parent_pid": 1, "uid": 1000, "user": "deploy", "name": "uwsgi",
+        "argv": ["uwsgi", "--harakiri", "30"], "label": "uwsgi worker 2",
+    }  # fmt: skip
+    timeout = {"seconds": 30.0, "source": "--harakiri 30", "kind": "harakiri"}
+    mine = asyncio.run(
+        PeerTracker().identify_there(
+            {**facts, "uid": 1000, "process": process, "timeout": timeout}, ("127.0.0.1", 4444)
+        )
+    )
+    assert mine.process is not None and mine.process.argv == ("uwsgi", "--harakiri", "30")
+    assert mine.process.label == "uwsgi worker 2"
+    assert mine.timeout is not None and mine.timeout.kind == "harakiri"

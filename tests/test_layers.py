@@ -40,7 +40,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "host": frozenset(),
     # Other machines and containers: ssh and exec channels, the helper sent there (host), the
     # relayed connections.
-    "remote": frozenset({"host", "errors"}),
+    "remote": frozenset({"host", "wire", "errors"}),
     # The session and its runner: speaks the wire, reads the vocabulary, names processes (host),
     # reaches other machines (remote).
     "engine": frozenset({"wire", "vocabulary", "host", "remote", "config", "errors"}),

@@ -18,7 +18,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 from components import find_python, require_component
@@ -34,6 +34,7 @@ from debuggee import (
 from netns import Namespace
 from process_tree import descendants
 from ssh_server import SshServer, ssh_env, wait_sessions_closed
+from terminal import CTRL_D, terminal_env
 
 Start = Callable[..., Debuggee]
 DEADLINE = 20.0
@@ -301,3 +302,64 @@ def test_the_shared_connection_ends_with_the_client(
         ssh_server, [pid for pid in ssh_server.sshd_children() if pid not in sessions_before]
     )
     assert not os.listdir(Path(ssh_client_env["XDG_RUNTIME_DIR"]) / "rpdb-connect")
+
+
+def test_the_repl_works_through_ssh_and_ctrl_d_leaves_safely(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str], terminal: Any
+) -> None:
+    program = debuggee("remote_pdb", "simple")
+    term = terminal(
+        ssh_server.url, "--port", str(program.port), "--no-history",
+        env=terminal_env(**ssh_client_env),
+    )  # fmt: skip
+    term.wait_shows("(Pdb)")
+    term.send("!x = 50\r")
+    term.wait_for(lambda t: t.text().count("(Pdb)") >= 2, "the next prompt")
+    term.send(CTRL_D)
+    assert term.wait_exit() == 0
+    record = program.finish()
+    assert record["reached_end"] and record["values"]["y"] == 100, record
+
+
+def test_ssh_asks_about_an_unknown_host_key_on_the_terminal_and_no_is_respected(
+    ssh_server: SshServer, tmp_path: Path, terminal: Any
+) -> None:
+    """The client never accepts a host key: ssh asks the person, whose no ends the run."""
+    env = ssh_env(ssh_server, tmp_path)
+    env["RPDB_CONNECT_SSH_COMMAND"] = (
+        f"ssh -F {ssh_server.config_file_unknown_host} -o BatchMode=no -o StrictHostKeyChecking=ask"
+    )
+    term = terminal(ssh_server.url, "--port", "4444", env=terminal_env(**env))
+    term.wait_shows("Are you sure you want to continue connecting")
+    term.send("no\r")
+    assert term.wait_exit() == 5
+    assert "host key" in term.text() and "Traceback" not in term.text()
+
+
+def test_wait_any_over_a_group_catches_the_debugger_wherever_it_appears(
+    debuggee: Start,
+    ssh_server: SshServer,
+    ssh_client_env: dict[str, str],
+    netns: Namespace,
+    tmp_path: Path,
+) -> None:
+    """A group of two places, this host through ssh and a namespace: the stop is in the latter."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[targets.box]\nvia = "{netns.via}"\n\n'
+        f'[targets.fleet]\ngroup = ["{ssh_server.url}", "box"]\n'
+    )
+    # --pid: on this host (the ssh place) --any must not touch any other debugger.
+    program = debuggee("remote_pdb", "counter", prefix=netns.exec_prefix)
+    client = start_client(
+        "--config", str(config), "fleet", "--wait", "--any", "--pid", str(program.process.pid),
+        "--count", "1", "-c", "count = 3", "-c", "c", env=ssh_client_env,
+    )  # fmt: skip
+    try:
+        record = program.finish()
+        client.wait(DEADLINE)
+        err = client.stderr.read() if client.stderr else ""
+    finally:
+        client.kill()
+    assert record["reached_end"] and record["values"]["count"] == 3, (record, err)
+    assert f"on {netns.via}" in err and client.returncode == 0, err

@@ -282,3 +282,15 @@ def test_the_readme_zsh_startup_line_works_in_a_fresh_zshrc(
     zshrc = [line for line in lines[: at + 1] if line.startswith(("autoload", "eval"))]
     (Path(env["HOME"]) / ".zshrc").write_text("\n".join(zshrc[-2:]) + "\n")
     zsh_completes_style(env)
+
+
+def test_targets_include_the_hosts_of_ssh_config(shell_env: dict[str, str]) -> None:
+    ssh = Path(shell_env["HOME"]) / ".ssh"
+    ssh.mkdir(parents=True, exist_ok=True)
+    (ssh / "config").write_text(
+        "Host staging-1 staging-2\n  User deploy\nHost *.internal !bastion i-*\n  User x\n"
+    )
+    assert bash_complete(["rpdb-connect", "ssh://st"], shell_env) == [
+        "ssh://staging-1",
+        "ssh://staging-2",
+    ]

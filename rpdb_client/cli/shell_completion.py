@@ -1,7 +1,8 @@
 """Values the shell completes for ``rpdb-connect``'s options and its TARGET argument.
 
 Owns the ``shell_complete`` callbacks of the click command: pygments style names for
-``--style``, the config file's hosts for ``--host``, its target names for TARGET, and for
+``--style``, the config file's hosts for ``--host``, its target names and ``~/.ssh/config``'s
+hosts (``ssh://HOST``) for TARGET, and for
 ``--port`` the ports where a debugger waits on this machine, found from kernel state only (a
 connect is a quit to a waiting debugger: docs/protocol.md section 5). They run inside the user's
 shell on every Tab, so each imports what it needs only when called, never prints (a warning on
@@ -84,15 +85,40 @@ def complete_port(
 def complete_target(
     ctx: click.Context, _param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
-    """TARGET: the names of the config file's ``[targets.NAME]`` tables."""
-    return [
+    """TARGET: the names of the config file's ``[targets.NAME]`` tables, then ``ssh://HOST``
+    for each ``Host`` of ``~/.ssh/config`` (its patterns left out)."""
+    named = [
         CompletionItem(name, help=_where(target))
         for name, target in sorted(_config(ctx).targets.items())
         if name.startswith(incomplete)
     ]
+    hosts = [f"ssh://{host}" for host in _ssh_hosts(ctx)]
+    return named + [
+        CompletionItem(url, help="ssh host") for url in hosts if url.startswith(incomplete)
+    ]
+
+
+def _ssh_hosts(ctx: click.Context) -> list[str]:
+    env = ctx.find_object(Environment)
+    home = (env.environ if env is not None else os.environ).get("HOME", "")
+    try:
+        with open(os.path.join(home, ".ssh", "config"), encoding="utf-8", errors="replace") as file:
+            lines = file.read(1024 * 1024).splitlines()
+    except OSError:
+        return []
+    hosts: set[str] = set()
+    for line in lines:
+        words = line.split()
+        if len(words) > 1 and words[0].lower() == "host":
+            hosts.update(word for word in words[1:] if not set(word) & set("*?!"))
+    return sorted(hosts)
 
 
 def _where(target: Mapping[str, Any]) -> str:
+    if "via" in target:
+        return f"via {target['via']}"
+    if "group" in target:
+        return "group: " + ", ".join(target["group"])
     host = target.get("host", "")
     port = target.get("port", "")
     return host_port(str(host), port) if host and port else str(host or port or "target")

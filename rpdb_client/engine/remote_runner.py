@@ -116,9 +116,7 @@ class RemoteRunner(Runner):
         return await self._wrap(target, relayed)
 
     async def _wrap(self, target: Target, relayed: Relayed) -> Connection:
-        connection = await Connection.relayed(
-            relayed.sock, relayed.local, relayed.peer, target.name
-        )
+        connection = relayed.connection
         self._made[id(connection)] = (target, relayed)
         self._place_of[id(connection)] = target
         return connection
@@ -166,7 +164,9 @@ class RemoteRunner(Runner):
         except UntrustedListener:
             link = self._links.get(target)
             if link is not None:
-                link.refuse(relayed.stream)  # nothing was sent: the squatter learns nothing
+                link.refuse(
+                    relayed.connection.stream
+                )  # nothing was sent: the squatter learns nothing
             connection.close()
             raise
 

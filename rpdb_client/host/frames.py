@@ -57,6 +57,16 @@ class FrameReader:
             del self._buffer[:end]
         return frames
 
+    def headers_in(self, more: bytes) -> List[Tuple[int, int]]:
+        """The (stream, length) of each frame begun in what is held and ``more``, not consumed."""
+        data = bytes(self._buffer) + more
+        found, at = [], 0
+        while at + HEADER.size <= len(data):
+            stream, length = HEADER.unpack_from(data, at)
+            found.append((stream, length))
+            at += HEADER.size + length
+        return found
+
 
 def decode(payload: bytes) -> Dict[str, Any]:
     """A control message's fields (an object; anything else is a broken channel)."""

@@ -1,10 +1,11 @@
-"""The client's end of one helper's channel: control requests, and connections as sockets.
+"""The client's end of one helper's channel: control requests, and the connections it relays.
 
-Owns the local half of docs/protocol.md section 8. A thread pumps the channel: the frames of
-each relayed connection go to and from one end of a socket pair, whose other end the session
-uses as it would a TCP socket (so the session, its parser and its reads are the same for every
-place); control messages are answered into the event loop. The thread keeps the relayed bytes
-off the event loop, which a session blocks briefly while it reads a reply.
+Owns the local half of docs/protocol.md section 8. The channel (one end of a socket pair whose
+other end is the ``ssh`` or ``exec`` process's stdin and stdout) is read in the event loop's read
+callback: control messages answer the requests, and each relayed connection's frames go straight
+to its :class:`~rpdb_client.remote.relayed.RelayedConnection`, which the session uses as any
+connection. No thread and no second socket stand between a reply and the session: on loopback
+each would cost about as much as the relay itself.
 """
 
 from __future__ import annotations
@@ -12,33 +13,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import selectors
+import select
 import socket
 import subprocess
-import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from rpdb_client.errors import ChannelDropped, ConnectError, ConnectionRefused, RemoteError
-from rpdb_client.host.frames import CONTROL, FrameReader, decode, frame, message
+from rpdb_client.host.frames import CONTROL, FrameReader, decode, message
 from rpdb_client.remote.channel import SharedConnection, helper_payload, start_helper
 from rpdb_client.remote.failures import explain_failure
+from rpdb_client.remote.relayed import RelayedConnection
 from rpdb_client.remote.targets import Target
 
 READ_SIZE = 64 * 1024
+REPLY_WAIT = 0.0003
+"""As ``wire.connection``: how long to wait for more of a reply before returning to the loop."""
+REPLY_BUDGET = 0.005
 HELLO_TIMEOUT = 30.0
 """How long the helper may take to start there (a cold container, a slow login shell)."""
 
 
 @dataclass(frozen=True)
 class Relayed:
-    """A connection the helper made there: our end of it, and what it learnt of the peer."""
+    """A connection the helper made there, and what it read of the peer there."""
 
-    sock: socket.socket
-    local: tuple[str, int]
-    peer: tuple[str, int]
+    connection: RelayedConnection
     facts: dict[str, Any]
-    stream: int
 
 
 class PendingOpen:
@@ -75,13 +77,11 @@ class PendingOpen:
 
 
 def _relayed(reply: dict[str, Any]) -> Relayed:
-    local, peer = reply["local"], reply["peer"]
-    number = int(reply["opened"])
-    return Relayed(reply["sock"], (local[0], local[1]), (peer[0], peer[1]), reply["facts"], number)
+    return Relayed(reply["connection"], reply["facts"])
 
 
 class HelperLink:
-    """One helper running on a far side, and the thread that pumps its channel."""
+    """One helper running on a far side; its channel is read in the event loop."""
 
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -89,14 +89,18 @@ class HelperLink:
         self.dropped = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._ours, self._theirs = socket.socketpair()
+        self._poller = select.poll()
+        self._poller.register(self._ours, select.POLLIN)
         self._process: Optional[subprocess.Popen[bytes]] = None
-        self._write_lock = threading.Lock()
+        self._reader = FrameReader()
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._numbers = itertools.count(1)
-        self._pumped: dict[int, socket.socket] = {}
+        self._streams: dict[int, RelayedConnection] = {}
         self.channel_gone = False
+        """Set before the relayed connections read their end, so that they are told why."""
         self._hello: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         self.on_notice: Callable[[str], None] = lambda text: None
+        self._explaining: Optional[asyncio.Future[None]] = None
 
     @classmethod
     async def start(
@@ -110,9 +114,9 @@ class HelperLink:
         link = cls(target)
         link._process = start_helper(target, ssh_command, shared, python, link._theirs.fileno())
         link._theirs.close()
-        with contextlib.suppress(OSError):  # it ended already: the pump reads why
+        with contextlib.suppress(OSError):  # it ended already: the read says why
             link._ours.sendall(helper_payload())
-        threading.Thread(target=link._pump, name=f"channel {target.name}", daemon=True).start()
+        link._loop.add_reader(link._ours.fileno(), link._readable)
         try:
             link.hello = await asyncio.wait_for(asyncio.shield(link._hello), HELLO_TIMEOUT)
         except asyncio.TimeoutError:
@@ -128,12 +132,12 @@ class HelperLink:
     # -- requests ----------------------------------------------------------------------------
 
     def _request(self, fields: dict[str, Any]) -> tuple[int, asyncio.Future[dict[str, Any]]]:
-        if self.dropped.is_set():
+        if self.channel_gone:
             raise ChannelDropped(f"the channel to {self.target.name} is gone")
         number = next(self._numbers)
         answer: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         self._waiting[number] = answer
-        self._write(message({**fields, "id": number}))
+        self.send_control({**fields, "id": number})
         return number, answer
 
     async def list_debuggers(self) -> list[dict[str, Any]]:
@@ -148,10 +152,19 @@ class HelperLink:
 
     def refuse(self, stream: int) -> None:
         """Close a relayed connection there at once, sending nothing (another user's)."""
+        self.forget(stream)
         self.send_control({"op": "close", "stream": stream})
 
     def send_control(self, fields: dict[str, Any]) -> None:
-        self._write(message(fields))
+        self.write(message(fields))
+
+    def write(self, data: bytes) -> None:
+        """Send frames (a channel that broke is noticed by the read)."""
+        with contextlib.suppress(OSError):
+            self._ours.sendall(data)
+
+    def forget(self, stream: int) -> None:
+        self._streams.pop(stream, None)
 
     def stop(self) -> None:
         """End the channel (the helper leaves every relayed session safely, then exits)."""
@@ -166,98 +179,64 @@ class HelperLink:
                 process.wait()
             if process.stderr is not None:
                 process.stderr.close()
+        self._ended()
 
-    # -- the pump (its own thread) -----------------------------------------------------------
+    # -- reading the channel (the event loop's read callback) --------------------------------
 
-    def _write(self, data: bytes) -> None:
-        # An error's end comes through the pump's read.
-        with self._write_lock, contextlib.suppress(OSError):
-            self._ours.sendall(data)
+    def _readable(self) -> None:
+        """Deliver what came; while a reply is expected, wait briefly for the rest right here
+        (as ``Connection`` does for its socket: a trip round the loop costs as much again)."""
+        self._read_waiting()
+        deadline = time.monotonic() + REPLY_BUDGET
+        while not self.channel_gone and any(s.expects_reply() for s in self._streams.values()):
+            if not self._poller.poll(REPLY_WAIT * 1000) or time.monotonic() > deadline:
+                return
+            self._read_waiting()
 
-    def _pump(self) -> None:
-        selector = selectors.DefaultSelector()
-        selector.register(self._ours, selectors.EVENT_READ, CONTROL)
+    def _read_waiting(self) -> None:
+        while not self.channel_gone:
+            try:
+                data = self._ours.recv(READ_SIZE, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._ended()
+                return
+            try:
+                frames = self._reader.feed(data)
+                for number, payload in frames:
+                    self._deliver(number, payload)
+            except ValueError:  # what is no frame: a broken helper, the channel is unusable
+                self._ended()
+                return
+            if len(data) < READ_SIZE:
+                return
+
+    def waiting_for(self, stream: int, end: bool) -> bool:
+        """Whether bytes (or with ``end`` the end) of ``stream`` already wait, unread."""
         try:
-            self._pump_until_the_end(selector)
-        except ValueError:  # the far side sent what is no frame (a broken helper): it ends
-            with contextlib.suppress(OSError):
-                self._ours.shutdown(socket.SHUT_RDWR)
-        self._channel_ended(selector)
+            peeked = self._ours.recv(READ_SIZE, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except OSError:
+            peeked = b""
+        for number, length in self._reader.headers_in(peeked):
+            if number == stream and (length == 0) == end:
+                return True
+        return False
 
-    def _pump_until_the_end(self, selector: selectors.BaseSelector) -> None:
-        reader = FrameReader()
-        while True:
-            for key, _ in selector.select():
-                if key.data != CONTROL:
-                    self._from_session(key.data, selector)
-                    continue
-                try:
-                    data = self._ours.recv(READ_SIZE)
-                except OSError:
-                    data = b""
-                if not data:
-                    return
-                for number, payload in reader.feed(data):
-                    self._deliver(number, payload, selector)
-
-    def _deliver(self, number: int, payload: bytes, selector: selectors.BaseSelector) -> None:
+    def _deliver(self, number: int, payload: bytes) -> None:
         if number == CONTROL:
-            fields = decode(payload)
-            if "opened" in fields:
-                # Here, before the stream's first bytes (the next frames) are delivered.
-                fields["sock"], theirs = socket.socketpair()
-                self._pumped[int(fields["opened"])] = theirs
-                selector.register(theirs, selectors.EVENT_READ, int(fields["opened"]))
-            self._to_loop(self._on_message, fields)
+            self._on_message(decode(payload))
             return
-        stream = self._pumped.get(number)
+        stream = self._streams.get(number)
         if stream is None:
             return
         if payload:
-            with contextlib.suppress(OSError):
-                stream.sendall(payload)
-            return
-        self._forget(number, selector)  # the debugger's end: the session reads EOF
-
-    def _from_session(self, number: int, selector: selectors.BaseSelector) -> None:
-        pumped = self._pumped.get(number)
-        if pumped is None:
-            return  # its end came in the same round (the debugger closed it)
-        try:
-            data = pumped.recv(READ_SIZE)
-        except OSError:
-            data = b""
-        self._write(frame(number, data))  # b"": the session closed, the helper closes there
-        if not data:
-            self._forget(number, selector)
-
-    def _forget(self, number: int, selector: selectors.BaseSelector) -> None:
-        pumped = self._pumped.pop(number, None)
-        if pumped is None:
-            return
-        selector.unregister(pumped)
-        pumped.close()
-
-    def _channel_ended(self, selector: selectors.BaseSelector) -> None:
-        self.channel_gone = True  # before the sessions read their end: they are told why
-        for number in list(self._pumped):
-            self._forget(number, selector)
-        status: Optional[int] = None
-        stderr = b""
-        process = self._process  # (stop() may forget it meanwhile, from the event loop)
-        if process is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                status = process.wait(5)
-            if process.stderr is not None:
-                with contextlib.suppress(OSError, ValueError):
-                    stderr = process.stderr.read()
-        self._to_loop(self._on_end, status, stderr)
-
-    def _to_loop(self, callback: Callable[..., None], *args: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # the run is over: its loop is closed
-            self._loop.call_soon_threadsafe(callback, *args)
-
-    # -- back in the event loop --------------------------------------------------------------
+            stream.deliver(payload)
+        else:
+            self._streams.pop(number, None)
+            stream.deliver_end()
 
     def _on_message(self, fields: dict[str, Any]) -> None:
         if "hello" in fields:
@@ -267,15 +246,41 @@ class HelperLink:
         if "notice" in fields:
             self.on_notice(f"{fields.get('message')} on {self.target.name}; still waiting")
             return
+        if "opened" in fields:  # before its first bytes, which are the next frames
+            stream = int(fields["opened"])
+            local, peer = fields["local"], fields["peer"]
+            fields["connection"] = self._streams[stream] = RelayedConnection(
+                self, stream, (local[0], local[1]), (peer[0], peer[1]), self.target.name
+            )
         number = fields.get("opened", fields.get("failed", fields.get("listed")))
         answer = self._waiting.pop(int(number), None) if number is not None else None
         if answer is not None and not answer.done():
             answer.set_result(fields)
 
-    def _on_end(self, status: Optional[int], stderr: bytes) -> None:
+    def _ended(self) -> None:
+        if self.channel_gone:
+            return
+        self.channel_gone = True
+        with contextlib.suppress(ValueError, OSError):
+            self._loop.remove_reader(self._ours.fileno())
+        for stream in list(self._streams.values()):
+            stream.deliver_end(ChannelDropped(f"the channel to {self.target.name} dropped"))
+        self._streams.clear()
+        self._explaining = asyncio.ensure_future(self._explain_end())
+
+    async def _explain_end(self) -> None:
+        """Why the channel ended, from its process (it exits as the channel closes)."""
+        process = self._process
+        status, stderr = -1, b""
+        if process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                status = await asyncio.to_thread(process.wait, 5)
+            if process.stderr is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stderr = await asyncio.to_thread(process.stderr.read)
         error: Exception
         if not self._hello.done():
-            error = explain_failure(self.target, status if status is not None else -1, stderr)
+            error = explain_failure(self.target, status, stderr)
             self._hello.set_exception(error)
         else:
             error = ChannelDropped(f"the channel to {self.target.name} dropped")

@@ -69,19 +69,20 @@ class Connection(asyncio.Protocol):
     a command's round trip close to a raw socket's).
     """
 
-    def __init__(
-        self,
-        sock: socket.socket,
-        relayed: Optional[tuple[tuple[str, int], tuple[str, int], str]] = None,
-    ) -> None:
+    def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
-        if relayed is None:
-            self.peer: tuple[str, int] = sock.getpeername()[:2]
-            self.local: tuple[str, int] = sock.getsockname()[:2]
-            self.place = ""
-        else:  # made by a helper on another machine: its addresses are that machine's
-            self.local, self.peer, self.place = relayed
-        """The machine the connection was made on, by a helper there; "" for this one."""
+        self.peer: tuple[str, int] = sock.getpeername()[:2]
+        self.local: tuple[str, int] = sock.getsockname()[:2]
+        self.place = ""
+        """The machine a helper made the connection on (``remote.link``); "" for this one."""
+        self._start_delivery()
+        self._fd = sock.fileno()
+        self._poller = select.poll()
+        self._poller.register(sock, select.POLLIN)
+        self._arm_quickack()
+
+    def _start_delivery(self) -> None:
+        """The state of delivering to a receiver, whatever carries the bytes."""
         self.closed = False
         self._transport: Optional[asyncio.Transport] = None
         self._receiver: Optional[Receiver] = None
@@ -94,10 +95,6 @@ class Connection(asyncio.Protocol):
         self.bytes_sent = 0
         """Every byte handed to the transport so far (the server's count is compared with it)."""
         self.connected_at = time.monotonic()
-        self._fd = sock.fileno()
-        self._poller = select.poll()
-        self._poller.register(sock, select.POLLIN)
-        self._arm_quickack()
 
     @classmethod
     async def open(
@@ -137,20 +134,8 @@ class Connection(asyncio.Protocol):
         raise ConnectError(f"cannot connect to {host_port(host, port)}: {reason}")
 
     @classmethod
-    async def relayed(
-        cls, sock: socket.socket, local: tuple[str, int], peer: tuple[str, int], place: str
-    ) -> Connection:
-        """A connection that a helper made on ``place``, relayed to us through ``sock``."""
-        sock.setblocking(False)
-        return await cls._wrap(sock, (local, peer, place))
-
-    @classmethod
-    async def _wrap(
-        cls,
-        sock: socket.socket,
-        relayed: Optional[tuple[tuple[str, int], tuple[str, int], str]] = None,
-    ) -> Connection:
-        connection = cls(sock, relayed)
+    async def _wrap(cls, sock: socket.socket) -> Connection:
+        connection = cls(sock)
         await asyncio.get_running_loop().create_connection(lambda: connection, sock=sock)
         return connection
 

@@ -117,3 +117,19 @@ def test_frames_survive_any_split() -> None:
 def test_a_control_message_is_an_object() -> None:
     with pytest.raises(ValueError):
         decode(b"[1, 2]")
+
+
+def test_a_breakpoint_message_cut_between_two_reads_is_seen() -> None:
+    relay = at_prompt(b"Breakpo", b"int 4 at /srv/app.py:9" + PROMPT)
+    relay.from_client(b"p 1\n")
+    relay.from_debugger(b"1\nDeleted bre", 0.0)
+    relay.from_debugger(b"akpoint 4" + PROMPT, 0.0)
+    assert relay.breakpoints == set()
+    relay.from_client(b"b 12\n")
+    relay.from_debugger(b"Breakpoint 5 at /srv/app.py:12" + PROMPT, 0.0)
+    assert relay.breakpoints == {5}
+
+
+def test_what_it_keeps_of_the_output_is_bounded() -> None:
+    relay = at_prompt(*[b"x" * 1000] * 100)
+    assert len(relay._tail) <= 4096

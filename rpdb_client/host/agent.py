@@ -115,21 +115,30 @@ class Agent:
     def serve(self) -> None:
         self._send(message(_hello()))
         while not (self._dropped and not self._streams):
-            now = time.monotonic()
-            for opening in [o for o in self._openings.values() if o.next_try <= now]:
-                self._try_open(opening, now)
-            for stream in [s for s in self._streams.values() if s.relay.close_at is not None]:
-                if stream.relay.close_at is not None and stream.relay.close_at <= now:
-                    self._close(stream)
-            for key, _ in self._selector.select(self._pause(time.monotonic())):
+            pause = self._due() if self._openings or self._dropped or self._closing() else None
+            for key, _ in self._selector.select(pause):
                 if key.data is None:
                     self._from_client()
                 else:
                     self._from_debugger(key.data)
 
-    def _pause(self, now: float) -> Optional[float]:
+    def _closing(self) -> bool:
+        return any(stream.relay.close_at is not None for stream in self._streams.values())
+
+    def _due(self) -> Optional[float]:
+        """Try the openings and close the drained streams that are due; the pause to the next.
+
+        Only called while some are waiting: relaying a session's bytes costs no clock reads.
+        """
+        now = time.monotonic()
+        for opening in [o for o in self._openings.values() if o.next_try <= now]:
+            self._try_open(opening, now)
+        for stream in list(self._streams.values()):
+            if stream.relay.close_at is not None and stream.relay.close_at <= now:
+                self._close(stream)
+        now = time.monotonic()
         times = [o.next_try for o in self._openings.values()]
-        times += [s.relay.close_at for s in self._streams.values() if s.relay.close_at]
+        times += [s.relay.close_at for s in self._streams.values() if s.relay.close_at is not None]
         return max(0.0, min(times) - now) if times else None
 
     # -- the channel -------------------------------------------------------------------------
@@ -261,13 +270,20 @@ class Agent:
     def _to_debugger(self, stream: Stream, data: bytes) -> None:
         if not data:
             return
-        stream.sock.setblocking(True)
         try:
-            stream.sock.sendall(data)
+            sent = stream.sock.send(data)  # a line fits the socket's buffer: one system call
+        except BlockingIOError:
+            sent = 0
         except OSError:
-            pass  # its end comes through the read
-        finally:
-            stream.sock.setblocking(False)
+            return  # its end comes through the read
+        if sent < len(data):
+            stream.sock.setblocking(True)
+            try:
+                stream.sock.sendall(data[sent:])
+            except OSError:
+                pass  # its end comes through the read
+            finally:
+                stream.sock.setblocking(False)
 
     def _arm(self, sock: socket.socket) -> None:
         if _QUICKACK is not None:

@@ -46,6 +46,10 @@ class FrameReader:
 
     def feed(self, data: bytes) -> List[Tuple[int, bytes]]:
         """The frames completed by ``data``: (stream, payload) pairs."""
+        if not self._buffer and len(data) >= HEADER.size:
+            stream, length = HEADER.unpack_from(data)
+            if len(data) == HEADER.size + length:  # one whole frame: most reads, no copy
+                return [(stream, data[HEADER.size :])]
         self._buffer += data
         frames = []
         while len(self._buffer) >= HEADER.size:

@@ -22,6 +22,8 @@ DRAIN = 1.0
 CONTINUES = 3
 """The most ``c`` sent on the client's behalf: a pdb that keeps prompting is then closed."""
 _KEEP = 4096
+_MESSAGE = 64
+"""Enough of the previous read to hold the start of a cut ``Deleted breakpoint N``."""
 
 _BREAKPOINT_SET = re.compile(r"(?:^|\n)Breakpoint (\d+) at ")
 _BREAKPOINT_GONE = re.compile(r"(?:^|\n)Deleted breakpoint (\d+)")
@@ -43,9 +45,8 @@ class Relay:
         patterns[2:2] = [("debugger", re.compile(extra + r"\Z")) for extra in extra_prompts]
         self._prompts = patterns
         self.breakpoints: set[int] = set()
-        self.prompt: Optional[str] = None
-        """The kind of prompt the output ends with (None: the program runs, or prints)."""
-        self._text = ""
+        self._tail = b""
+        """The end of what the debugger said since the last line sent (what a prompt ends)."""
         self._typed = ""
         self.last_line = ""
         self.heard_client = False
@@ -55,19 +56,29 @@ class Relay:
         self.close_at: Optional[float] = None
         """When to close (a drain's end); None: not yet."""
 
+    @property
+    def prompt(self) -> Optional[str]:
+        """The kind of prompt the output ends with (None: the program runs, or prints).
+
+        Worked out when asked, not at every read: until the channel drops nobody asks, and
+        the relay stays as cheap as copying bytes.
+        """
+        text = _COLOUR.sub("", self._tail.decode("utf-8", "replace"))
+        return next((kind for kind, pattern in self._prompts if pattern.search(text)), None)
+
     # -- watching ----------------------------------------------------------------------------
 
     def from_debugger(self, data: bytes, now: float) -> bytes:
         """Note what the debugger said; once abandoned, the detach's next line (or b"")."""
-        text = _COLOUR.sub("", data.decode("utf-8", "replace"))
-        self._text = (self._text + text)[-_KEEP:]
-        for number in _BREAKPOINT_SET.findall(text):
-            self.breakpoints.add(int(number))
-        for number in _BREAKPOINT_GONE.findall(text):
-            self.breakpoints.discard(int(number))
-        self.prompt = next(
-            (kind for kind, pattern in self._prompts if pattern.search(self._text)), None
-        )
+        # With the end of the last read: a message cut in two between reads is still seen.
+        window = self._tail[-_MESSAGE:] + data
+        self._tail = (self._tail + data)[-_KEEP:]
+        if b"reakpoint " in window:
+            text = window.decode("utf-8", "replace")
+            for number in _BREAKPOINT_SET.findall(text):
+                self.breakpoints.add(int(number))
+            for number in _BREAKPOINT_GONE.findall(text):
+                self.breakpoints.discard(int(number))
         return self._step(now) if self.abandoned and self.prompt else b""
 
     def from_client(self, data: bytes) -> None:
@@ -77,8 +88,7 @@ class Relay:
         *lines, self._typed = self._typed.split("\n")
         if lines:
             self.last_line = lines[-1].strip()
-            self.prompt = None
-            self._text = ""
+            self._tail = b""
 
     # -- leaving on the client's behalf ------------------------------------------------------
 
@@ -92,7 +102,7 @@ class Relay:
         return b""
 
     def _step(self, now: float) -> bytes:
-        kind, self.prompt, self._text = self.prompt, None, ""
+        kind, self._tail = self.prompt, b""
         if kind == "commands":
             return b"end\n"
         if kind == "question":

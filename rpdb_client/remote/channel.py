@@ -1,7 +1,7 @@
 """Opening a channel to a far side: the shared SSH connection, the helper started over it.
 
 Owns the processes that reach another machine or a container (docs/protocol.md section 8): one
-``ssh -M -N`` per SSH host, started by the client in the foreground (so that ``ssh`` may ask for
+``ssh -M`` per SSH host, started by the client in the foreground (so that ``ssh`` may ask for
 a passphrase or about an unknown host key on the terminal) and stopped at exit, its control
 socket in a private 0700 directory; and the helper, ``python3 -I -S -c BOOTSTRAP`` run there
 through that connection (or through a ``via`` command), to which the standard-library package
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import signal
+import socket
 import stat
 import subprocess
 import time
@@ -91,14 +92,23 @@ def control_directory(runtime_dir: Optional[str], uid: int) -> Path:
 
 
 class SharedConnection:
-    """``ssh -M -N`` to one host: every helper to that host goes through it in milliseconds."""
+    """The one SSH connection to a host: ``ssh -M`` running the first helper itself.
 
-    def __init__(self, target: Target, ssh_command: tuple[str, ...], directory: Path) -> None:
+    The first helper's channel is the master's own session (no mux client between the session
+    and the network: one process fewer on every round trip); every later helper to that host
+    (after a dropped channel, ``--pick``'s second look) goes through the master in milliseconds.
+    """
+
+    def __init__(
+        self, target: Target, ssh_command: tuple[str, ...], directory: Path, python: str
+    ) -> None:
         self.target = target
         self._ssh = ssh_command
+        self._python = python
         key = hashlib.sha1("\0".join((*ssh_command, *target.ssh_args)).encode()).hexdigest()
         self.socket_path = directory / f"ssh-{key[:16]}"
         self._process: Optional[subprocess.Popen[bytes]] = None
+        self._first: Optional[tuple[subprocess.Popen[bytes], socket.socket]] = None
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -106,14 +116,18 @@ class SharedConnection:
         return ("-o", f"ControlPath={self.socket_path}", "-o", "ControlMaster=no")
 
     def start(self, batch: bool = False) -> None:
-        """Log in (``ssh`` may ask on the terminal unless ``batch``); raise RemoteError."""
-        if self._process is not None and self._process.poll() is None:
+        """Log in (``ssh`` may ask on the terminal unless ``batch``) and send the first helper;
+        raise RemoteError."""
+        if self.alive():
             return
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()  # a master killed earlier leaves its socket behind
-        shared = ("-o", f"ControlPath={self.socket_path}", "-o", "ControlPersist=no")
+        shared = ("-o", f"ControlPath={self.socket_path}", "-o", "ControlPersist=no", "-M")
         batch_option = ("-o", "BatchMode=yes") if batch else ()
-        command = self.target.master_command(self._ssh, (*shared, *batch_option))
+        command = self.target.helper_command(
+            self._ssh, (*shared, *batch_option), python_command(self._python)
+        )
+        ours, theirs = socket.socketpair()
         # Ctrl-C is the client's (a safe detach), not the connection's: ssh keeps an ignored
         # SIGINT ignored. It stays in the terminal's process group to ask for a passphrase.
         interactive = not batch  # (signal.signal works in the main thread only)
@@ -121,21 +135,27 @@ class SharedConnection:
         try:
             self._process = subprocess.Popen(
                 command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
+                stdin=theirs.fileno(),
+                stdout=theirs.fileno(),
                 stderr=subprocess.PIPE,
                 start_new_session=batch,  # several at once: none may read the terminal
             )
         except OSError as error:
+            ours.close()
             raise RemoteError(f"cannot run {command[0]!r}: {error.strerror}") from None
         finally:
+            theirs.close()
             if interactive:
                 signal.signal(signal.SIGINT, previous)
         try:
             self._wait_ready()
         except BaseException:
+            ours.close()
             self.stop()
             raise
+        with contextlib.suppress(OSError):  # it ended already: the helper's link reads why
+            ours.sendall(helper_payload())
+        self._first = (self._process, ours)
 
     def _wait_ready(self) -> None:
         assert self._process is not None and self._process.stderr is not None
@@ -145,12 +165,20 @@ class SharedConnection:
                 raise explain_failure(self.target, status, self._process.stderr.read())
             time.sleep(MASTER_READY_POLL)
 
+    def take_first_channel(self) -> Optional[tuple[subprocess.Popen[bytes], socket.socket]]:
+        """The master's own helper channel, once (its payload sent); None once taken."""
+        first, self._first = self._first, None
+        return first
+
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
     def stop(self) -> None:
         """End the shared connection (its socket is removed with it)."""
         process, self._process = self._process, None
+        if self._first is not None:
+            self._first[1].close()
+            self._first = None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:

@@ -83,12 +83,12 @@ def _relayed(reply: dict[str, Any]) -> Relayed:
 class HelperLink:
     """One helper running on a far side; its channel is read in the event loop."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, channel: socket.socket) -> None:
         self.target = target
         self.hello: dict[str, Any] = {}
         self.dropped = asyncio.Event()
         self._loop = asyncio.get_running_loop()
-        self._ours, self._theirs = socket.socketpair()
+        self._ours = channel
         self._poller = select.poll()
         self._poller.register(self._ours, select.POLLIN)
         self._process: Optional[subprocess.Popen[bytes]] = None
@@ -111,11 +111,19 @@ class HelperLink:
         python: str,
     ) -> HelperLink:
         """Start the helper there and wait for its hello; RemoteError says why it could not."""
-        link = cls(target)
-        link._process = start_helper(target, ssh_command, shared, python, link._theirs.fileno())
-        link._theirs.close()
-        with contextlib.suppress(OSError):  # it ended already: the read says why
-            link._ours.sendall(helper_payload())
+        first = shared.take_first_channel() if shared is not None else None
+        if first is not None:  # the shared connection's own session: the helper is on its way
+            link = cls(target, first[1])
+            link._process = first[0]
+        else:
+            ours, theirs = socket.socketpair()
+            link = cls(target, ours)
+            try:
+                link._process = start_helper(target, ssh_command, shared, python, theirs.fileno())
+            finally:
+                theirs.close()
+            with contextlib.suppress(OSError):  # it ended already: the read says why
+                ours.sendall(helper_payload())
         link._loop.add_reader(link._ours.fileno(), link._readable)
         try:
             link.hello = await asyncio.wait_for(asyncio.shield(link._hello), HELLO_TIMEOUT)

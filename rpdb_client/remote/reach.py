@@ -50,7 +50,7 @@ class Reach:
         for target in ssh_targets:
             if target.ssh_args not in self._shared:
                 self._shared[target.ssh_args] = SharedConnection(
-                    target, self.ssh_command, directory
+                    target, self.ssh_command, directory, self.python
                 )
         if len(ssh_targets) == 1:
             try:

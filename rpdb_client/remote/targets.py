@@ -48,10 +48,6 @@ class Target:
             return [*ssh_command, *shared, *self.ssh_args, shlex.join(python)]
         return [*self.via, *python]
 
-    def master_command(self, ssh_command: tuple[str, ...], shared: tuple[str, ...]) -> list[str]:
-        """The command line of the shared connection (``ssh -M -N``): SSH targets only."""
-        return [*ssh_command, *shared, "-M", "-N", *self.ssh_args]
-
 
 def is_target(text: str) -> bool:
     """Whether a command-line word names a far side (rather than being a mistake)."""

@@ -152,6 +152,18 @@ def list_run(env: dict[str, str], hosts: list[str]) -> float:
     return time.perf_counter() - began
 
 
+def plain_ssh(options: str, hosts: list[str]) -> float:
+    """Seconds for ``ssh HOST true`` to each of ``hosts``, all at once."""
+    began = time.perf_counter()
+    runs = [
+        subprocess.Popen(["ssh", *options.split(), host, "true"], stdin=subprocess.DEVNULL)
+        for host in hosts
+    ]
+    for run in runs:
+        run.wait(RUN_LIMIT)
+    return time.perf_counter() - began
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     args = [arg for arg in (sys.argv[1:] if argv is None else argv) if arg.isdigit()]
     runs = int(args[0]) if args else 3
@@ -199,6 +211,15 @@ def main(argv: Optional[list[str]] = None) -> None:
         lines.append(
             f"| `--list` over {HOSTS} hosts (baseline: the slowest of one host alone) "
             f"| {single * 1000:.0f} ms | {fleet * 1000:.0f} ms | {fleet / single:.2f}x |"
+        )
+        # Every "host" here is this machine: their logins share its two cores. What plain ssh
+        # does in the same conditions says how much of the ratio is that.
+        ssh_alone = " ".join(env["RPDB_CONNECT_SSH_COMMAND"].split()[1:])
+        one = min(plain_ssh(ssh_alone, hosts[:1]) for _ in range(runs))
+        ten = min(plain_ssh(ssh_alone, hosts) for _ in range(runs))
+        lines.append(
+            f"| for scale: plain `ssh HOST true`, {HOSTS} at once against one "
+            f"| {one * 1000:.0f} ms | {ten * 1000:.0f} ms | {ten / one:.2f}x |"
         )
     finally:
         stop_tree(sshd)

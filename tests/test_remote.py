@@ -246,18 +246,30 @@ def test_no_such_python_there_is_one_line(
     assert "has no such Python" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_the_helper_runs_on_python_3_7(debuggee: Start) -> None:
-    """The oldest Python the helper supports, through a channel that runs it as it is."""
+def test_the_helper_runs_on_python_3_7_there(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    """The oldest Python the helper supports, as the far side's interpreter."""
     python37 = require_component("Python 3.7", find_python("3.7"), "pyenv install 3.7")
     program = debuggee("remote_pdb", "simple")
     result = run_client(
-        "--via", "env", "--remote-python", python37, "--port", str(program.port),
-        stdin="!x = 4\nc\n",
+        ssh_server.url, "--remote-python", python37, "--port", str(program.port),
+        stdin="!x = 4\nc\n", env=ssh_client_env,
     )  # fmt: skip
     record = program.finish()
     assert result.returncode == 0, result.stderr
     assert record["reached_end"] and record["values"]["y"] == 8, record
     assert f"pid {program.process.pid}" in result.stderr
+
+
+@pytest.mark.parametrize(("version", "says"), [("3.6", "3.6.15 is too old"), ("2.7", "too old")])
+def test_a_python_too_old_there_is_one_line(version: str, says: str) -> None:
+    python = require_component(
+        f"Python {version}", find_python(version), f"pyenv install {version}"
+    )
+    result = run_client("--via", "env", "--remote-python", python, "--port", "4444")
+    assert result.returncode == 5, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_a_debugger_inside_a_namespace_is_reached_through_its_exec(
@@ -364,3 +376,34 @@ def test_wait_any_over_a_group_catches_the_debugger_wherever_it_appears(
         client.kill()
     assert record["reached_end"] and record["values"]["count"] == 3, (record, err)
     assert f"on {netns.via}" in err and client.returncode == 0, err
+
+
+def test_the_helper_tells_when_the_server_has_read_the_continue(debuggee: Start) -> None:
+    """remote-pdb keeps the connection after ``c``: its kernel there says the ``c`` was read,
+    so a detach ends at once instead of after the drain's second (docs/protocol.md section 4)."""
+    import asyncio
+
+    from rpdb_client.remote.reach import Reach, target_of
+
+    program = debuggee("remote_pdb", "simple")
+
+    async def leave() -> list[Any]:
+        reach = Reach(None, "python3", None)
+        link = await reach.helper(target_of("env"))
+        try:
+            connection = (await link.open({"port": program.port}).result()).connection
+            await connection.first_data
+            answers = [connection.server_unread()]  # nothing sent: the helper is asked
+            connection.send_line("c")
+            deadline = time.monotonic() + DEADLINE
+            while answers[-1] != 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.001)
+                answers.append(connection.server_unread())
+            connection.close()
+            return answers
+        finally:
+            link.stop()
+
+    answers = asyncio.run(leave())
+    assert answers[-1] == 0, answers
+    assert program.finish()["reached_end"]

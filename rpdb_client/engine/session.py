@@ -338,7 +338,7 @@ class Session:
         its socket received of ours and has not read, and what has not reached it yet.
         """
         if self.connection.place:
-            return None  # made on another machine: its kernel is the helper's to read
+            return None  # made on another machine: its kernel is not this one (see below)
         if self._server_queue is None:
             self._server_queue = ServerQueue(self.connection.local, self.connection.peer)
         return self._server_queue(self.connection.bytes_sent)
@@ -350,6 +350,8 @@ class Session:
         through the event loop sleeps a millisecond at least (epoll's resolution): the
         tracepoint recipe pays that at every stop (``bench/``: tracepoint).
         """
+        if self.connection.place:  # its helper asks the kernel there, a round trip away
+            return self.connection.server_unread()
         deadline = time.monotonic() + TAKEN_SPIN
         while True:
             unread = self._unread_by_peer()

@@ -30,6 +30,7 @@ from .identify import peer_facts
 from .listeners import list_listeners
 from .processes import user_name
 from .relay import Relay
+from .server_queue import ServerQueue
 
 KNOCK_PHASE = 0.02
 """For this long after a request the helper retries at once: a loop's next ``set_trace()``
@@ -97,6 +98,7 @@ class Stream:
         self.number = number
         self.sock = sock
         self.relay = relay
+        self.queue: Optional[ServerQueue] = None
 
 
 class Agent:
@@ -198,6 +200,8 @@ class Agent:
             stream = self._streams.get(int(fields["stream"]))
             if stream is not None:
                 self._close(stream)
+        elif operation == "unread":
+            self._unread(int(fields["stream"]), int(fields["sent"]))
         elif operation == "list":
             debuggers = [candidate.to_json() for candidate in find_debuggers()]
             self._send(message({"listed": fields.get("id"), "debuggers": debuggers}))
@@ -250,6 +254,16 @@ class Agent:
             )
         )
 
+    def _unread(self, number: int, sent: int) -> None:
+        """How much of the ``sent`` bytes the server has not read (the detach's ``c``
+        confirmed, docs/protocol.md section 4): the kernel here knows, the client's cannot."""
+        stream = self._streams.get(number)
+        if stream is None:
+            return
+        if stream.queue is None:
+            stream.queue = ServerQueue(stream.sock.getsockname()[:2], stream.sock.getpeername()[:2])
+        self._send(message({"unread": number, "sent": sent, "bytes": stream.queue(sent)}))
+
     # -- relaying ----------------------------------------------------------------------------
 
     def _from_debugger(self, stream: Stream) -> None:
@@ -300,6 +314,8 @@ class Agent:
 
     def _forget(self, stream: Stream) -> None:
         self._streams.pop(stream.number, None)
+        if stream.queue is not None:
+            stream.queue.close()
         with contextlib.suppress(KeyError, ValueError):
             self._selector.unregister(stream.sock)
         stream.sock.close()

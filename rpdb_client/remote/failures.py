@@ -3,8 +3,8 @@
 Owns reading a failed ``ssh`` or helper: its exit status and what it wrote on stderr
 (docs/protocol.md section 8). ``ssh`` exits 255 for its own failures and says which on stderr
 (a refused login, an unknown or changed host key, an unreachable host); a shell that finds no
-``python3`` exits 127; the helper's bootstrap exits 86 for a Python older than 3.7 and 85 when
-the channel closed before the helper had arrived. Each becomes a
+``python3`` exits 127; a Python 2 refuses ``-I``; the helper's bootstrap exits 86 for a Python
+older than 3.7 and 85 when the channel closed before the helper had arrived. Each becomes a
 :class:`~rpdb_client.errors.RemoteError` (exit status 5), never a traceback.
 """
 
@@ -55,6 +55,11 @@ def explain_failure(target: Target, status: int, stderr: bytes) -> RemoteError:
     text = stderr.decode("utf-8", "replace")
     last = _last_line(text)
     name = target.name
+    if "Unknown option: -I" in text:  # Python 2 (or 3 before 3.4): no -I
+        return RemoteError(
+            f"{name}: that Python is too old for the helper (it knows no -I: Python 2?)",
+            "The helper needs Python 3.7 or newer there: set remote_python to one.",
+        )
     if status == TOO_OLD:
         return RemoteError(
             f"{name}: {last.replace('rpdb-connect: ', '')}" if last else f"{name}: Python too old",

@@ -36,6 +36,8 @@ class RelayedConnection(Connection):
         self.stream = stream
         self.local, self.peer, self.place = local, peer, place
         self._start_delivery()
+        self._unread_answer: tuple[int, Optional[int]] = (-1, None)
+        self._asking = False
 
     # -- from the link -----------------------------------------------------------------------
 
@@ -73,6 +75,28 @@ class RelayedConnection(Connection):
 
     def peer_has_closed(self) -> bool:
         return self._ended or self._link.waiting_for(self.stream, end=True)
+
+    def server_unread(self) -> Optional[int]:
+        """The bytes sent that the server has not read, as the helper last said for what was
+        sent so far; until it answers, 1 ("not yet"); None if it cannot know either.
+
+        Asked often while a detach's ``c`` is being confirmed: one question is in flight at a
+        time, answered within a round trip through the channel.
+        """
+        sent, unread = self._unread_answer
+        if sent == self.bytes_sent and not unread:
+            return unread  # all read (0), or the helper cannot know (None)
+        if not self._asking:
+            self._asking = True
+            self._link.send_control(
+                {"op": "unread", "stream": self.stream, "sent": self.bytes_sent}
+            )
+        return unread if sent == self.bytes_sent else 1
+
+    def note_unread(self, sent: int, unread: Optional[int]) -> None:
+        """The helper's answer to :meth:`server_unread`."""
+        self._asking = False
+        self._unread_answer = (sent, unread)
 
     def close(self) -> None:
         """Tell the helper: it closes there (politely), or leaves it safely if never used."""

@@ -262,6 +262,11 @@ class Connection(asyncio.Protocol):
         except OSError:  # BlockingIOError: nothing waits
             return False
 
+    def server_unread(self) -> Optional[int]:
+        """For a connection made on another machine, what its helper says the server has not
+        read of ours (None: not such a connection; this machine's kernel is asked instead)."""
+        return None
+
     def peer_has_closed(self) -> bool:
         """True if the peer's EOF already waits in the receive buffer (nothing is consumed)."""
         if self._ended:

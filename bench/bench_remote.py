@@ -12,6 +12,8 @@ Against a real rpdb and a real remote-pdb (bench/target.py) behind a real sshd o
   the debugger's first prompt, in process (the helper and the shared connection up, as for
   every session of a ``--wait`` run after the first); and the first session of a run, helper
   start included;
+* a ``--wait`` loop: 200 ``set_trace()`` each answered with ``c``, per stop, through SSH against
+  rpdb-connect on this machine (the helper knocks there: no attempt crosses the channel);
 * ``--list`` over ten hosts (ten ssh aliases of the sshd: ten logins, ten helpers) against the
   slowest of one host alone.
 
@@ -39,7 +41,7 @@ import ssh_baseline  # noqa: E402 - bench/ssh_baseline.py (which puts tests/ on 
 from debuggee import is_listening, wait_until  # noqa: E402
 from process_tree import kill_processes, processes_naming, stop_tree  # noqa: E402
 
-from bench import start  # noqa: E402
+from bench import LOOPS, start, timed  # noqa: E402
 from rpdb_client.errors import ConnectionLost  # noqa: E402
 from rpdb_client.remote.link import HelperLink  # noqa: E402
 from rpdb_client.remote.reach import Reach, target_of  # noqa: E402
@@ -130,6 +132,14 @@ def session_open(env: dict[str, str], kind: str, runs: int) -> tuple[float, floa
     return asyncio.run(measure())
 
 
+def loop_per_stop(kind: str, runs: int, where: list[str]) -> float:
+    """Seconds per stop of ``--wait -c c`` over bench/target.py's loop of LOOPS set_trace()."""
+    client = [sys.executable, "-m", "rpdb_client", *where, "--port", "PORT"]
+    startup = min(timed(kind, "stop", client, b"c\n") for _ in range(runs))
+    loop = [*client, "--wait", "--count", str(LOOPS), "-c", "c"]
+    return (min(timed(kind, "loop", loop, b"") for _ in range(runs)) - startup) / LOOPS
+
+
 def fleet_config(config: Path, directory: Path) -> Path:
     """The test client config with HOSTS more aliases of the same sshd: ``h1`` .. ``h10``."""
     text = config.read_text()
@@ -202,6 +212,16 @@ def main(argv: Optional[list[str]] = None) -> None:
             lines.append(
                 f"| {kind}: session open, connection shared (first session of a run, helper "
                 f"start included) | {first * 1000:.1f} ms | {shared * 1000:.1f} ms | target 20 ms |"
+            )
+            print(lines[-1], file=sys.stderr, flush=True)
+        os.environ.update(env)  # for bench.timed's runs
+        for kind in ("rpdb", "remote_pdb"):
+            here = loop_per_stop(kind, runs, [])
+            there = loop_per_stop(kind, runs, ["ssh://rpdb-test"])
+            lines.append(
+                f"| {kind}: {LOOPS} set_trace() each answered with c, per stop (baseline: "
+                f"rpdb-connect on this machine) | {here * 1000:.2f} ms | {there * 1000:.2f} ms "
+                f"| {there / here:.2f}x |"
             )
             print(lines[-1], file=sys.stderr, flush=True)
         env["RPDB_CONNECT_SSH_COMMAND"] = f"ssh -F {fleet_config(config, directory)}"

@@ -51,12 +51,11 @@ HOSTS = 10
 RUN_LIMIT = 120.0
 
 
-def client_run(env: dict[str, str], port: int, commands: int) -> float:
-    """Seconds of one ``rpdb-connect`` run sending ``commands`` times ``p i``, then ``c``."""
-    stdin = b"p i\n" * commands + b"c\n"
+def client_run(env: dict[str, str], args: list[str], stdin: bytes = b"") -> float:
+    """Seconds of one ``rpdb-connect ARGS`` run with ``stdin`` piped in."""
     began = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "rpdb_client", "ssh://rpdb-test", "--port", str(port)],
+        [sys.executable, "-m", "rpdb_client", *args],
         input=stdin,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -67,9 +66,14 @@ def client_run(env: dict[str, str], port: int, commands: int) -> float:
     return time.perf_counter() - began
 
 
+def commands_run(env: dict[str, str], port: int, commands: int) -> float:
+    """Seconds of a run sending ``commands`` times ``p i``, then ``c``, through SSH."""
+    return client_run(env, ["ssh://rpdb-test", "--port", str(port)], b"p i\n" * commands + b"c\n")
+
+
 def per_command(env: dict[str, str], kind: str, runs: int) -> float:
-    full = ssh_baseline.best(runs, kind, lambda port: client_run(env, port, COMMANDS + 1))
-    one = ssh_baseline.best(runs, kind, lambda port: client_run(env, port, 1))
+    full = ssh_baseline.best(runs, kind, lambda port: commands_run(env, port, COMMANDS + 1))
+    one = ssh_baseline.best(runs, kind, lambda port: commands_run(env, port, 1))
     return (full - one) / COMMANDS
 
 
@@ -150,16 +154,7 @@ def fleet_config(config: Path, directory: Path) -> Path:
 
 
 def list_run(env: dict[str, str], hosts: list[str]) -> float:
-    began = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "rpdb_client", "--list", *(f"ssh://{host}" for host in hosts)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        timeout=RUN_LIMIT,
-        check=True,
-    )
-    return time.perf_counter() - began
+    return client_run(env, ["--list", *(f"ssh://{host}" for host in hosts)])
 
 
 def plain_ssh(options: str, hosts: list[str]) -> float:

@@ -29,6 +29,7 @@ from rpdb_client.host import (
     find_worker_timeout,
     input_encoding_of,
     pids_for_inodes,
+    users_of,
 )
 from rpdb_client.host.frames import encoding_from, process_from, timeout_from
 
@@ -183,15 +184,7 @@ class PeerTracker:
         return answer.result()
 
     def _users_of_pids(self) -> set[int]:
-        users = set()
-        for pid in self._pids:
-            try:
-                uid = describe_process(pid).uid
-            except (ProcessLookupError, OSError):
-                continue
-            if uid is not None:
-                users.add(uid)
-        return users
+        return users_of(self._pids)
 
     def _process(self, inode: int) -> Optional[ProcessInfo]:
         if not inode:

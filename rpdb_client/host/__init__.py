@@ -35,6 +35,7 @@ from .processes import (
     looks_like_debugger_host,
     pids_for_inodes,
     user_name,
+    users_of,
 )
 from .server_queue import ServerQueue
 from .worker_limits import WorkerTimeout, find_worker_timeout
@@ -62,4 +63,5 @@ __all__ = [
     "pids_for_inodes",
     "same_host",
     "user_name",
+    "users_of",
 ]

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from .frames import plain
 from .input_encoding import input_encoding_of
 from .listeners import find_connection
-from .processes import describe_process, pids_for_inodes
+from .processes import describe_process, pids_for_inodes, users_of
 from .worker_limits import find_worker_timeout
 
 ACCEPT_WAIT = 0.05
@@ -35,7 +35,7 @@ def peer_facts(
         "process": None,
         "timeout": None,
         "encoding": None,
-        "pid_users": _users(pids),
+        "pid_users": sorted(users_of(pids)),
     }
     info = find_connection(local, peer)
     deadline = time.monotonic() + ACCEPT_WAIT
@@ -56,15 +56,3 @@ def peer_facts(
     facts["timeout"] = plain(find_worker_timeout(process))
     facts["encoding"] = plain(input_encoding_of(pid))
     return facts
-
-
-def _users(pids: Iterable[int]) -> List[int]:
-    users = set()
-    for pid in pids:
-        try:
-            uid = describe_process(pid).uid
-        except (ProcessLookupError, OSError):
-            continue
-        if uid is not None:
-            users.add(uid)
-    return sorted(users)

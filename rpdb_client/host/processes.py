@@ -257,6 +257,19 @@ def describe_process(pid: int) -> ProcessInfo:
     return ProcessInfo(pid, ppid, uid, user_name(uid), name, argv, _label(pid, name, argv, ppid))
 
 
+def users_of(pids: Iterable[int]) -> set[int]:
+    """The uids of the processes of ``pids`` that can be read (``--pid``'s owners)."""
+    users = set()
+    for pid in pids:
+        try:
+            uid = describe_process(pid).uid
+        except (ProcessLookupError, OSError):
+            continue
+        if uid is not None:
+            users.add(uid)
+    return users
+
+
 def looks_like_debugger_host(info: ProcessInfo) -> bool:
     """A Python process, or one whose command line shows uwsgi, gunicorn, celery or twistd."""
     return _is_python(info.name, info.argv) or host_kind(info.name, info.argv) is not None

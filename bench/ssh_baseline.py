@@ -15,8 +15,8 @@ What a client cannot beat through SSH, against a real rpdb and a real remote-pdb
   a shared one (``ControlMaster``), the floor of "every session after the first opens in
   milliseconds".
 
-The rpdb-connect side is the lead's to add. Bounded: timeouts on every read and wait, every
-process (sshd and its sessions, masters, debugged programs, ssh) stopped by PID at the end.
+bench/bench_remote.py puts rpdb-connect beside these. Bounded: timeouts on every read and wait,
+every process (sshd and its sessions, masters, debugged programs, ssh) stopped by PID at the end.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import pytest
 from debuggee import is_listening, run_client, start_client, wait_until
@@ -35,11 +35,17 @@ def launch(tmp_path: Path) -> Iterator[Launch]:
         stack.stop()
 
 
-def fix_header_and_continue(stack: Stack, worker_word: str) -> None:
+def fix_header_and_continue(
+    stack: Stack,
+    worker_word: str,
+    where: tuple[str, ...] = (),
+    env: Optional[dict[str, str]] = None,
+) -> None:
+    """``where``: the target (``ssh://...``) and ``env`` its variables, for test_remote.py."""
     request = Request(f"http://127.0.0.1:{stack.port}/?name=ada")
     wait_until(lambda: is_listening(stack.rpdb_port), 30, "the view to stop in rpdb")
     script = "p request\np greeting\nresponse.headers['Content-Type'] = 'text/plain'\nc\n"
-    result = run_client("--port", str(stack.rpdb_port), stdin=script)
+    result = run_client(*where, "--port", str(stack.rpdb_port), stdin=script, env=env)
     got = request.wait()
     assert result.returncode == 0, result.stderr
     assert got.status == 200, (got.error, stack.log())
@@ -97,8 +103,14 @@ def test_uwsgi_wait_across_three_requests(launch: Launch) -> None:
     assert_same_or_new_process_is_right(connected)
 
 
-def idle_until_killed_then_catch_the_next(stack: Stack, cause: str, log_line: str) -> None:
-    client = start_client("--port", str(stack.rpdb_port), "--wait", "--count", "2")
+def idle_until_killed_then_catch_the_next(
+    stack: Stack,
+    cause: str,
+    log_line: str,
+    where: tuple[str, ...] = (),
+    env: Optional[dict[str, str]] = None,
+) -> None:
+    client = start_client(*where, "--port", str(stack.rpdb_port), "--wait", "--count", "2", env=env)
     try:
         assert client.stdin is not None and client.stderr is not None
         first = Request(f"http://127.0.0.1:{stack.port}/?name=first")

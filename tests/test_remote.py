@@ -34,7 +34,9 @@ from debuggee import (
 from netns import Namespace
 from process_tree import descendants
 from ssh_server import SshServer, ssh_env, wait_sessions_closed
+from stacks import uwsgi
 from terminal import CTRL_D, terminal_env
+from test_e2e_web import fix_header_and_continue, idle_until_killed_then_catch_the_next
 
 Start = Callable[..., Debuggee]
 DEADLINE = 20.0
@@ -407,3 +409,31 @@ def test_the_helper_tells_when_the_server_has_read_the_continue(debuggee: Start)
     answers = asyncio.run(leave())
     assert answers[-1] == 0, answers
     assert program.finish()["reached_end"]
+
+
+def test_a_uwsgi_worker_through_ssh_is_named_and_its_request_fixed(
+    tmp_path: Path, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    """The worker's number is read from uWSGI's table there; the request gets the header."""
+    stack = uwsgi(tmp_path, 30)
+    try:
+        fix_header_and_continue(stack, "uwsgi worker", (ssh_server.url,), ssh_client_env)
+    finally:
+        stack.stop()
+
+
+def test_uwsgi_harakiri_through_ssh_is_named_as_the_cause(
+    tmp_path: Path, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    """The limit is read from the worker's command line there, and named when it strikes."""
+    stack = uwsgi(tmp_path, 3)
+    try:
+        idle_until_killed_then_catch_the_next(
+            stack,
+            "uWSGI's harakiri (3 s, from uwsgi --harakiri)",
+            "HARAKIRI ON WORKER",
+            (ssh_server.url,),
+            ssh_client_env,
+        )
+    finally:
+        stack.stop()

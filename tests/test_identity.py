@@ -13,7 +13,7 @@ import re
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 from debuggee import Debuggee, free_port, is_listening, run_client, start_client, wait_until
@@ -177,27 +177,32 @@ def test_a_process_met_two_sessions_earlier_is_seen_not_new(tmp_path: Path) -> N
     assert connected[2].endswith(", seen in session 1"), connected
 
 
+def _identify_there(facts: dict[str, Any], pids: tuple[int, ...] = ()) -> Any:
+    """``PeerTracker.identify_there`` in a loop of its own (made there: Python 3.9's Event
+    binds to the loop at hand)."""
+    from rpdb_client.engine.identity import PeerTracker
+
+    async def identify() -> Any:
+        return await PeerTracker(pids=pids).identify_there(facts, ("127.0.0.1", 4444))
+
+    return asyncio.run(identify())
+
+
 def test_the_owner_is_checked_against_the_user_the_helper_runs_as() -> None:
     """Facts from another machine: there, the listener's owner and the helper's user decide."""
-    from rpdb_client.engine.identity import PeerTracker, UntrustedListener
+    from rpdb_client.engine.identity import UntrustedListener
 
     facts = {"me": 1000, "uid": 1001, "process": None, "timeout": None, "encoding": None}
     with pytest.raises(UntrustedListener):
-        asyncio.run(PeerTracker().identify_there({**facts, "pid_users": []}, ("127.0.0.1", 4444)))
-    named = asyncio.run(
-        PeerTracker(pids=(77,)).identify_there({**facts, "pid_users": [1001]}, ("127.0.0.1", 1))
-    )
+        _identify_there({**facts, "pid_users": []})
+    named = _identify_there({**facts, "pid_users": [1001]}, pids=(77,))
     assert named.process is None  # its --pid's user: used
     process = {
         "pid": 5, "parent_pid": 1, "uid": 1000, "user": "deploy", "name": "uwsgi",
         "argv": ["uwsgi", "--harakiri", "30"], "label": "uwsgi worker 2",
     }  # fmt: skip
     timeout = {"seconds": 30.0, "source": "--harakiri 30", "kind": "harakiri"}
-    mine = asyncio.run(
-        PeerTracker().identify_there(
-            {**facts, "uid": 1000, "process": process, "timeout": timeout}, ("127.0.0.1", 4444)
-        )
-    )
+    mine = _identify_there({**facts, "uid": 1000, "process": process, "timeout": timeout})
     assert mine.process is not None and mine.process.argv == ("uwsgi", "--harakiri", "30")
     assert mine.process.label == "uwsgi worker 2"
     assert mine.timeout is not None and mine.timeout.kind == "harakiri"

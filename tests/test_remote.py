@@ -437,3 +437,27 @@ def test_uwsgi_harakiri_through_ssh_is_named_as_the_cause(
         )
     finally:
         stack.stop()
+
+
+def test_pick_through_ssh_connects_to_the_chosen_debugger(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str], terminal: Any
+) -> None:
+    """The list comes from the helper there; the one chosen is served, the other untouched."""
+    program = debuggee("rpdb", "simple")
+    other = debuggee("rpdb", "simple")
+    term = terminal(
+        "--pick", ssh_server.url, "--no-history", "--no-toolbar", "--color", "never",
+        env=terminal_env(**ssh_client_env),
+    )  # fmt: skip
+    term.wait_shows("Connect to")
+    number = re.search(rf"(\d+)\. 127\.0\.0\.1:{program.port} ", term.text())
+    assert number and f"127.0.0.1:{other.port} " in term.text(), term.text()
+    term.send(number.group(1) + "\r")
+    term.wait_shows("(Pdb)")
+    term.send("!x = 8\r")
+    term.wait_for(lambda t: t.text().count("(Pdb)") >= 2, "the next prompt")
+    term.send("c\r")
+    assert term.wait_exit(20) == 0
+    record = program.finish()
+    assert record["reached_end"] and record["values"]["y"] == 16, record
+    assert other.process.poll() is None  # listed, not chosen: still waiting

@@ -101,12 +101,15 @@ def print_rows(
 
 
 def list_there(
-    reach: Reach, targets: list[Target]
+    reach: Reach, targets: list[Target], before_a_session: bool = False
 ) -> tuple[dict[str, list[Row]], dict[str, ClientError]]:
-    """Ask a helper on each target at once: the rows of each, and the failures."""
+    """Ask a helper on each target at once: the rows of each, and the failures.
+
+    ``before_a_session`` (``--pick``): the shared connections' own helpers are kept for it.
+    """
 
     async def ask(target: Target) -> list[Row]:
-        link = await reach.helper(target)
+        link = await reach.helper(target, for_a_look=before_a_session)
         try:
             return list(await link.list_debuggers())
         finally:

@@ -45,7 +45,7 @@ def dispatch_there(
         kept = tuple(place for place, target in zip(settings.places, targets) if target in ready)
         settings = dataclasses.replace(settings, places=kept)
         if settings.pick:
-            found, failures = listing.list_there(reach, ready)
+            found, failures = listing.list_there(reach, ready, before_a_session=True)
             for failure in failures.values():
                 raise failure
             settings = listing.pick(settings, env, found[ready[0].name])

@@ -111,9 +111,12 @@ class HelperLink:
         ssh_command: tuple[str, ...],
         shared: Optional[SharedConnection],
         python: str,
+        first: Optional[tuple[subprocess.Popen[bytes], socket.socket]] = None,
     ) -> HelperLink:
-        """Start the helper there and wait for its hello; RemoteError says why it could not."""
-        first = shared.take_first_channel() if shared is not None else None
+        """Start the helper there and wait for its hello; RemoteError says why it could not.
+
+        ``first``: the shared connection's own session, whose helper is on its way already.
+        """
         if first is not None:  # the shared connection's own session: the helper is on its way
             link = cls(target, first[1])
             link._process = first[0]

@@ -70,12 +70,17 @@ class Reach:
             list(pool.map(start, ssh_targets))
         return failures
 
-    async def helper(self, target: Target) -> HelperLink:
-        """A helper running there; the shared connection is made again (batch) if it died."""
+    async def helper(self, target: Target, for_a_look: bool = False) -> HelperLink:
+        """A helper running there; the shared connection is made again (batch) if it died.
+
+        ``for_a_look``: a helper of its own through the shared connection, which keeps its own
+        session's helper for the run that follows (``--pick``'s listing, then the session).
+        """
         shared = self._shared.get(target.ssh_args) if target.is_ssh else None
         if shared is not None and not shared.alive():
             await asyncio.to_thread(shared.start, True)
-        return await HelperLink.start(target, self.ssh_command, shared, self.python)
+        first = shared.take_first_channel() if shared is not None and not for_a_look else None
+        return await HelperLink.start(target, self.ssh_command, shared, self.python, first)
 
     def close(self) -> None:
         """End every shared connection of the run."""

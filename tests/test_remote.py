@@ -461,3 +461,26 @@ def test_pick_through_ssh_connects_to_the_chosen_debugger(
     record = program.finish()
     assert record["reached_end"] and record["values"]["y"] == 16, record
     assert other.process.poll() is None  # listed, not chosen: still waiting
+
+
+def test_wait_goes_on_after_the_channel_drops_mid_session(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str]
+) -> None:
+    """The helper lets the first stop go on by itself; a new helper catches the next two."""
+    program = debuggee("rpdb", "loop3")
+    client = start_client(
+        ssh_server.url, "--wait", "--count", "3", "--port", str(program.port), env=ssh_client_env
+    )
+    try:
+        assert client.stdin is not None
+        read_until(client.stderr, r"connected to")
+        os.kill(_helper_channel(client), signal.SIGKILL)
+        read_until(client.stderr, r"dropped")
+        client.stdin.write("c\nc\n")  # one for each of the next two sessions
+        client.stdin.flush()
+        record = program.finish()
+        client.wait(DEADLINE)
+    finally:
+        client.kill()
+    assert record["reached_end"] and record["values"]["seen"] == [0, 1, 2], record
+    assert client.returncode == 1  # the first session was lost (its channel), the program not

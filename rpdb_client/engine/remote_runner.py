@@ -72,7 +72,7 @@ class RemoteRunner(Runner):
 
     async def _helper(self, target: Target) -> HelperLink:
         link = self._links.get(target)
-        if link is not None and not link.dropped.is_set():
+        if link is not None and not link.channel_gone:
             return link
         if link is not None:
             link.stop()
@@ -149,7 +149,7 @@ class RemoteRunner(Runner):
             try:
                 return await self._open(target, fields)
             except ChannelDropped:
-                continue  # the next helper says it reconnects
+                await asyncio.sleep(0)  # the next helper says it reconnects
             except RemoteError as error:
                 self.front_end.on_notice(f"{error.message}; still trying")
                 await asyncio.sleep(RESTART_PAUSE)

@@ -88,7 +88,6 @@ class HelperLink:
     def __init__(self, target: Target, channel: socket.socket) -> None:
         self.target = target
         self.hello: dict[str, Any] = {}
-        self.dropped = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._ours = channel
         self._poller = select.poll()
@@ -306,4 +305,3 @@ class HelperLink:
             if not answer.done():
                 answer.set_exception(error)
         self._waiting.clear()
-        self.dropped.set()

@@ -21,21 +21,23 @@ import contextlib
 import os
 import threading
 from collections import deque
-from typing import Callable, Optional, TextIO
+from typing import TYPE_CHECKING, Callable, Optional, TextIO
 
 from rpdb_client.config import Settings
 from rpdb_client.engine import wording
-from rpdb_client.engine.remote_runner import make_runner
 from rpdb_client.engine.runner import Runner
+from rpdb_client.engine.runs import make_runner
 from rpdb_client.engine.session import Session, SessionEnd, State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.guarded import GuardedStream, why_it_failed
 from rpdb_client.output.sanitize import RESET_ATTRIBUTES, Sanitizer, make_visible
 from rpdb_client.output.transcript import Transcript
-from rpdb_client.remote.reach import Reach
 from rpdb_client.wire.connection import UnsendableLine
 from rpdb_client.wire.parser import Prompt
+
+if TYPE_CHECKING:
+    from rpdb_client.remote.reach import Reach
 
 _READ_SIZE = 65536
 

@@ -23,7 +23,7 @@ from rpdb_client.engine.session_listener import FrontEnd
 from rpdb_client.engine.wording import address, channel_dropped, reconnecting
 from rpdb_client.errors import ChannelDropped, ConnectError, RemoteError
 from rpdb_client.remote.link import HelperLink, Relayed
-from rpdb_client.remote.reach import Reach, target_of
+from rpdb_client.remote.reach import Reach
 from rpdb_client.remote.targets import Target
 from rpdb_client.wire.connection import Connection
 
@@ -216,17 +216,3 @@ class RemoteRunner(Runner):
             return await attempt
         except (asyncio.CancelledError, ConnectError):
             return None
-
-
-def make_runner(
-    settings: Settings,
-    front_end: FrontEnd,
-    clock: Callable[[], float],
-    reach: Optional[Reach] = None,
-) -> Runner:
-    """The runner of ``settings``: on this machine, or through helpers on its places."""
-    if not settings.places:
-        return Runner(settings, front_end, clock)
-    if reach is None:
-        reach = Reach(settings.ssh_command, settings.remote_python, None)
-    return RemoteRunner(settings, front_end, clock, reach, [target_of(p) for p in settings.places])

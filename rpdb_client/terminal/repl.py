@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Callable, Literal, Optional, cast
+from typing import TYPE_CHECKING, Callable, Literal, Optional, cast
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application.current import create_app_session, get_app_session
@@ -46,12 +46,11 @@ from prompt_toolkit.utils import is_dumb_terminal
 from rpdb_client.config import Settings
 from rpdb_client.engine import wording
 from rpdb_client.engine.frame_names import make_name_source
-from rpdb_client.engine.remote_runner import make_runner
+from rpdb_client.engine.runs import make_runner
 from rpdb_client.engine.session import State
 from rpdb_client.environment import Environment
 from rpdb_client.errors import ExitStatus
 from rpdb_client.output.highlight import Renderer, color_enabled
-from rpdb_client.remote.reach import Reach
 from rpdb_client.terminal.client_commands import SECOND_PRESS
 from rpdb_client.terminal.completer import PdbCompleter
 from rpdb_client.terminal.history import make_history
@@ -68,6 +67,9 @@ from rpdb_client.vocabulary.risks import (
     EXIT_RETURNS_FROM,
 )
 from rpdb_client.wire.parser import PromptKind
+
+if TYPE_CHECKING:
+    from rpdb_client.remote.reach import Reach
 
 __all__ = ["Repl", "run_repl"]
 

@@ -113,9 +113,7 @@ def session_open(env: dict[str, str], kind: str, runs: int) -> tuple[float, floa
                     await asyncio.to_thread(wait_until, functools.partial(is_listening, port), 20)
                     began = time.perf_counter()
                     link = link or await reach.helper(target)
-                    connection = (
-                        await link.open({"port": port, "wait": False}).result()
-                    ).connection
+                    connection = await link.open({"port": port, "wait": False}).result()
                     prompt = FirstPrompt()
                     connection.attach(prompt)
                     await asyncio.wait_for(prompt.seen.wait(), RUN_LIMIT)

@@ -393,7 +393,7 @@ def test_the_helper_tells_when_the_server_has_read_the_continue(debuggee: Start)
         reach = Reach(None, "python3", None)
         link = await reach.helper(target_of("env"))
         try:
-            connection = (await link.open({"port": program.port}).result()).connection
+            connection = await link.open({"port": program.port}).result()
             await connection.first_data
             answers = [connection.server_unread()]  # nothing sent: the helper is asked
             connection.send_line("c")
@@ -483,4 +483,31 @@ def test_wait_goes_on_after_the_channel_drops_mid_session(
     finally:
         client.kill()
     assert record["reached_end"] and record["values"]["seen"] == [0, 1, 2], record
+    assert client.returncode == 1  # the first session was lost (its channel), the program not
+
+
+def test_wait_goes_on_after_the_channel_drops_while_the_program_runs(
+    debuggee: Start, ssh_server: SshServer, ssh_client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """remote-pdb after ``c``: the client follows the program there when the channel drops."""
+    go = tmp_path / "go"
+    program = debuggee("remote_pdb", "two_stops", env={"TARGET_GO": str(go)})
+    client = start_client(
+        ssh_server.url, "--wait", "--count", "2", "--port", str(program.port), env=ssh_client_env
+    )
+    try:
+        assert client.stdin is not None
+        client.stdin.write("c\n")
+        client.stdin.flush()
+        read_until(client.stdout, r"\(Pdb\) c\n")  # sent: the program runs, followed there
+        os.kill(_helper_channel(client), signal.SIGKILL)
+        read_until(client.stderr, r"dropped")
+        go.touch()
+        client.stdin.write("c\n")  # for the second stop, caught by a new helper
+        client.stdin.flush()
+        record = program.finish()
+        client.wait(DEADLINE)
+    finally:
+        client.kill()
+    assert record["reached_end"] and record["values"]["stops"] == 2, record
     assert client.returncode == 1  # the first session was lost (its channel), the program not

@@ -22,8 +22,9 @@ from rpdb_client.engine.session_actions import Ending
 from rpdb_client.engine.session_listener import FrontEnd
 from rpdb_client.engine.wording import address, channel_dropped, reconnecting
 from rpdb_client.errors import ChannelDropped, ConnectError, RemoteError
-from rpdb_client.remote.link import HelperLink, Relayed
+from rpdb_client.remote.link import HelperLink
 from rpdb_client.remote.reach import Reach
+from rpdb_client.remote.relayed import RelayedConnection
 from rpdb_client.remote.targets import Target
 from rpdb_client.wire.connection import Connection
 
@@ -46,9 +47,6 @@ class RemoteRunner(Runner):
         self._reach = reach
         self.places = targets
         self._links: dict[Target, HelperLink] = {}
-        self._made: dict[int, tuple[Target, Relayed]] = {}
-        """What the helper told of each connection (by ``id``) until it is identified."""
-        self._place_of: dict[int, Target] = {}
         self._program: Optional[tuple[Target, int, int]] = None
         """Where, which pid and which port the remote-pdb program left is: looked at first."""
 
@@ -104,22 +102,14 @@ class RemoteRunner(Runner):
         next stop), else left safely: a connection dropped unserved is a quit."""
         pending = (await self._helper(target)).open(fields)
         try:
-            relayed = await pending.result()
+            return await pending.result()
         except asyncio.CancelledError:
             made = await pending.withdraw()
             if made is not None:
-                connection = await self._wrap(target, made)
                 if adopt:
-                    return connection
-                await self._release(connection)
+                    return made
+                await self._release(made)
             raise
-        return await self._wrap(target, relayed)
-
-    async def _wrap(self, target: Target, relayed: Relayed) -> Connection:
-        connection = relayed.connection
-        self._made[id(connection)] = (target, relayed)
-        self._place_of[id(connection)] = target
-        return connection
 
     # -- the hooks of Runner -----------------------------------------------------------------
 
@@ -155,35 +145,29 @@ class RemoteRunner(Runner):
                 await asyncio.sleep(RESTART_PAUSE)
 
     async def _identify(self, connection: Connection) -> Optional[Identity]:
-        target, relayed = self._made.pop(id(connection), (None, None))
-        if target is None or relayed is None:
+        if not isinstance(connection, RelayedConnection):
             return None
         try:
             session = self.sessions_done + 1
-            return await self._peers.identify_there(relayed.facts, connection.peer, session)
+            return await self._peers.identify_there(connection.facts, connection.peer, session)
         except UntrustedListener:
-            link = self._links.get(target)
-            if link is not None:
-                link.refuse(
-                    relayed.connection.stream
-                )  # nothing was sent: the squatter learns nothing
-            connection.close()
+            # Closed there with nothing sent: the squatter learns nothing.
+            connection.link.refuse(connection.stream)
             raise
 
     def _remember_program(self, session: Session) -> None:
         process = session.identity.process if session.identity else None
-        target = self._place_of.pop(id(session.connection), None)
-        if process is None or target is None or not session.is_remote_pdb:
-            self._program = None
-        else:
-            self._program = (target, process.pid, session.connection.peer[1])
+        connection = session.connection
+        self._program = None
+        if process and session.is_remote_pdb and isinstance(connection, RelayedConnection):
+            self._program = (connection.link.target, process.pid, connection.peer[1])
 
     def _explain(self, end: SessionEnd) -> SessionEnd:
-        session = self.session
-        target = self._place_of.get(id(session.connection)) if session else None
-        link = self._links.get(target) if target is not None else None
-        if link is not None and link.channel_gone and end.ending is Ending.LOST:
-            return SessionEnd(Ending.CHANNEL_DROPPED, channel_dropped(link.target.name))
+        connection = self.session.connection if self.session else None
+        if not isinstance(connection, RelayedConnection) or end.ending is not Ending.LOST:
+            return end
+        if connection.link.channel_gone:
+            return SessionEnd(Ending.CHANNEL_DROPPED, channel_dropped(connection.link.target.name))
         return end
 
     async def _follow_remote_pdb(
@@ -191,14 +175,14 @@ class RemoteRunner(Runner):
     ) -> Optional[Connection]:
         """As :meth:`Runner._follow_remote_pdb`, the waiting done there, in one request."""
         process = session.identity.process if session.identity else None
-        target = self._place_of.get(id(connection))
-        if process is None or target is None:
+        if process is None or not isinstance(connection, RelayedConnection):
             await session.wait_for_state(State.ENDED)
             return None
         while await session.wait_for_state(State.RUNNING, State.ENDED) is State.RUNNING:
             if not session.is_remote_pdb and await self._ends_soon(session):
                 break
             fields = self._fields(True, (process.pid, connection.peer[1]))
+            target = connection.link.target
             self._follow_attempt = asyncio.ensure_future(self._open(target, fields, adopt=True))
             try:
                 return await asyncio.shield(self._follow_attempt)

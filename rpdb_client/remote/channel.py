@@ -12,6 +12,7 @@ becomes one :class:`~rpdb_client.errors.RemoteError` saying what to do.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import signal
 import socket
@@ -64,8 +65,10 @@ serve()
 MASTER_READY_POLL = 0.005
 
 
+@functools.lru_cache(maxsize=1)
 def helper_payload() -> bytes:
-    """The loader with every module of ``rpdb_client.host``, compressed, length first."""
+    """The loader with every module of ``rpdb_client.host``, compressed, length first (made
+    once a run: ``--list`` over a fleet sends it to every host)."""
     sources = {path.stem: path.read_text() for path in sorted(HOST_PACKAGE.glob("*.py"))}
     body = zlib.compress(_LOADER.replace("{sources}", repr(sources)).encode(), 9)
     return b"%010d" % len(body) + body

@@ -17,7 +17,6 @@ import select
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from rpdb_client.errors import ChannelDropped, ConnectError, ConnectionRefused, RemoteError
@@ -37,14 +36,6 @@ HELLO_TIMEOUT = 30.0
 """How long the helper may take to start there (a cold container, a slow login shell)."""
 
 
-@dataclass(frozen=True)
-class Relayed:
-    """A connection the helper made there, and what it read of the peer there."""
-
-    connection: RelayedConnection
-    facts: dict[str, Any]
-
-
 class PendingOpen:
     """A connection asked of the helper: its result, or withdrawn (and what it made anyway)."""
 
@@ -55,18 +46,18 @@ class PendingOpen:
         self.number = number
         self._answer = answer
 
-    async def result(self) -> Relayed:
+    async def result(self) -> RelayedConnection:
         """The connection; ConnectionRefused when nothing listens (and not waiting)."""
         reply = await asyncio.shield(self._answer)
         if "opened" in reply:
-            return _relayed(reply)
+            return reply["connection"]  # type: ignore[no-any-return]
         kind, text = reply.get("kind"), str(reply.get("message", ""))
         where = self._link.target.name
         if kind in ("refused", "cancelled"):
             raise ConnectionRefused(f"{text} on {where}")
         raise ConnectError(f"cannot connect on {where}: {text}")
 
-    async def withdraw(self) -> Optional[Relayed]:
+    async def withdraw(self) -> Optional[RelayedConnection]:
         """Stop the helper trying; the connection it made meanwhile, if it made one (it must
         then be used or left safely, never dropped: a drop is a quit to a debugger)."""
         if not self._answer.done():
@@ -75,11 +66,7 @@ class PendingOpen:
             reply = await asyncio.shield(self._answer)
         except (ChannelDropped, RemoteError):
             return None  # the helper leaves what it made safely on its own
-        return _relayed(reply) if "opened" in reply else None
-
-
-def _relayed(reply: dict[str, Any]) -> Relayed:
-    return Relayed(reply["connection"], reply["facts"])
+        return reply["connection"] if "opened" in reply else None
 
 
 class HelperLink:
@@ -267,7 +254,7 @@ class HelperLink:
             stream = int(fields["opened"])
             local, peer = fields["local"], fields["peer"]
             fields["connection"] = self._streams[stream] = RelayedConnection(
-                self, stream, (local[0], local[1]), (peer[0], peer[1]), self.target.name
+                self, stream, (local[0], local[1]), (peer[0], peer[1]), fields["facts"]
             )
         number = fields.get("opened", fields.get("failed", fields.get("listed")))
         answer = self._waiting.pop(int(number), None) if number is not None else None

@@ -10,7 +10,7 @@ the server has read our bytes) is the helper's business.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from rpdb_client.errors import ConnectionLost
 from rpdb_client.host.frames import frame
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 class RelayedConnection(Connection):
-    """Stream ``stream`` of ``link``: made there, between ``local`` and ``peer``, on ``place``."""
+    """Stream ``stream`` of ``link``: made there, between ``local`` and ``peer``; ``facts``
+    are what the helper read of the peer's process there (``host.identify.peer_facts``)."""
 
     def __init__(
         self,
@@ -29,15 +30,20 @@ class RelayedConnection(Connection):
         stream: int,
         local: tuple[str, int],
         peer: tuple[str, int],
-        place: str,
+        facts: dict[str, Any],
     ) -> None:
         # No socket of its own: only the state of delivering (Connection._start_delivery).
         self._link = link
         self.stream = stream
-        self.local, self.peer, self.place = local, peer, place
+        self.facts = facts
+        self.local, self.peer, self.place = local, peer, link.target.name
         self._start_delivery()
         self._unread_answer: tuple[int, Optional[int]] = (-1, None)
         self._asking = False
+
+    @property
+    def link(self) -> HelperLink:
+        return self._link
 
     # -- from the link -----------------------------------------------------------------------
 

@@ -387,7 +387,7 @@ def test_the_helper_tells_when_the_server_has_read_the_continue(debuggee: Start)
 
     from rpdb_client.remote.reach import Reach, target_of
 
-    program = debuggee("remote_pdb", "simple")
+    program = debuggee("remote_pdb", "linger")  # runs on 2 s after `c`: the connection stays
 
     async def leave() -> list[Any]:
         reach = Reach(None, "python3", None)
